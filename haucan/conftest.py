@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from haucan.accounts.models import User
+from haucan.accounts.queries import resolve_scope
+from haucan.core.scope import Scope
+from haucan.testing import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: object) -> None:
+    # Argon2 is the production hasher (tested in accounts); tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def scope_of(world: World) -> Callable[[str], Scope]:
+    def resolve(name: str) -> Scope:
+        return resolve_scope(world.user(name))
+
+    return resolve
+
+
+@pytest.fixture
+def login(world: World, client: Client) -> Callable[[str], Client]:
+    def as_user(name: str) -> Client:
+        user: User = world.user(name)
+        client.force_login(user)
+        return client
+
+    return as_user

@@ -1,0 +1,135 @@
+"""Reads of the unit tree that other apps may call. Every function takes the actor's Scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from haucan.core.errors import NotFound
+from haucan.core.scope import Scope
+from haucan.core.text import fold
+from haucan.org.models import Level, Unit, UnitLink
+
+
+def scope_filter(scope: Scope, prefix: str = "") -> Q:
+    """A Q that keeps rows whose unit lies in the scope; `prefix` reaches the unit ("unit__")."""
+    if scope.is_global:
+        return Q()
+    condition = Q(pk__in=[])
+    for root in scope.root_paths:
+        condition |= Q(**{f"{prefix}path__startswith": root})
+    return condition
+
+
+def units_in_scope(scope: Scope, *, include_closed: bool = True) -> QuerySet[Unit]:
+    units = Unit.objects.filter(scope_filter(scope))
+    if not include_closed:
+        units = units.filter(closed_on__isnull=True)
+    return units
+
+
+def get_unit(scope: Scope, key: str | int) -> Unit:
+    """The unit by uid, code or primary key, or NotFound (also when it lies outside the scope)."""
+    lookup = Q(uid=key) | Q(code=key)
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        lookup |= Q(pk=int(key))
+    unit = units_in_scope(scope).filter(lookup).first()
+    if unit is None:
+        raise NotFound(_("Unit not found."))
+    return unit
+
+
+def scope_roots(scope: Scope) -> list[Unit]:
+    """The top units the actor can see: the assigned subtrees' roots, or the tree's roots."""
+    if scope.is_global:
+        return list(Unit.objects.filter(parent__isnull=True))
+    return list(Unit.objects.filter(path__in=scope.root_paths).order_by("path"))
+
+
+def children(scope: Scope, unit: Unit, *, include_closed: bool = False) -> list[Unit]:
+    if not scope.covers_path(unit.path):
+        raise NotFound(_("Unit not found."))
+    rows = Unit.objects.filter(parent=unit)
+    if not include_closed:
+        rows = rows.filter(closed_on__isnull=True)
+    return list(rows.order_by("name"))
+
+
+def subtree(scope: Scope, unit: Unit) -> QuerySet[Unit]:
+    if not scope.covers_path(unit.path):
+        raise NotFound(_("Unit not found."))
+    return Unit.objects.filter(path__startswith=unit.path)
+
+
+def ancestors(unit: Unit) -> list[Unit]:
+    """From the root down to the unit's parent, in today's tree (one query)."""
+    uids = unit.path_uids()[:-1]
+    by_uid = {u.uid: u for u in Unit.objects.filter(uid__in=uids)}
+    return [by_uid[uid] for uid in uids if uid in by_uid]
+
+
+def visible_ancestors(scope: Scope, unit: Unit) -> list[Unit]:
+    return [u for u in ancestors(unit) if scope.covers_path(u.path)]
+
+
+def search_units(scope: Scope, text: str, *, limit: int = 50) -> list[Unit]:
+    """Units whose name, short name or code contains every word of `text`, ignoring diacritics."""
+    words = fold(text).split()
+    if not words:
+        return []
+    rows = units_in_scope(scope)
+    for word in words:
+        rows = rows.filter(search_name__contains=word)
+    return list(rows.order_by("depth", "name")[:limit])
+
+
+def level_names() -> dict[int, str]:
+    return dict(Level.objects.values_list("depth", "name"))
+
+
+def unit_history(scope: Scope, unit: Unit) -> list[UnitLink]:
+    if not scope.covers_path(unit.path):
+        raise NotFound(_("Unit not found."))
+    return list(unit.links.select_related("parent").order_by("valid_from"))
+
+
+def parents_as_of(day: date) -> dict[int, int | None]:
+    """unit id -> parent id for every unit that was open on `day`, from the link history."""
+    links = UnitLink.objects.filter(valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+    )
+    return dict(links.values_list("unit_id", "parent_id"))
+
+
+def paths_as_of(day: date) -> dict[int, tuple[int, ...]]:
+    """unit id -> ids from the root down to the unit, in the tree as it was on `day`."""
+    parents = parents_as_of(day)
+    paths: dict[int, tuple[int, ...]] = {}
+
+    def path_of(unit_id: int) -> tuple[int, ...]:
+        known = paths.get(unit_id)
+        if known is not None:
+            return known
+        chain = [unit_id]
+        parent = parents.get(unit_id)
+        while parent is not None and parent not in paths and len(chain) < 64:
+            chain.append(parent)
+            parent = parents.get(parent)
+        base = paths[parent] if parent is not None and parent in paths else ()
+        for uid in reversed(chain):
+            base = (*base, uid)
+            paths[uid] = base
+        return paths[unit_id]
+
+    for unit_id in parents:
+        path_of(unit_id)
+    return paths
+
+
+def descendants_as_of(scope: Scope, unit: Unit, day: date) -> list[int]:
+    """Ids of the units that were inside `unit`'s subtree on `day` (the unit included)."""
+    if not scope.covers_path(unit.path):
+        raise NotFound(_("Unit not found."))
+    return [uid for uid, path in paths_as_of(day).items() if unit.pk in path]
