@@ -81,6 +81,16 @@ def build_world() -> World:
     assign(system, specialist, ministry, "specialist", Domain.PETROLEUM)
     assign(system, admin, ministry, "admin")
     return World(
-        ministry, region, division, regiment_a, regiment_b, battalion_a, battalion_b,
-        clerk_a, clerk_b, commander, specialist, admin,
+        ministry,
+        region,
+        division,
+        regiment_a,
+        regiment_b,
+        battalion_a,
+        battalion_b,
+        clerk_a,
+        clerk_b,
+        commander,
+        specialist,
+        admin,
     )

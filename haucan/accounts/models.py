@@ -37,7 +37,9 @@ class Assignment(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField(_("role"), max_length=20, choices=Role)
-    domain = models.CharField(_("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL)
+    domain = models.CharField(
+        _("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL
+    )
 
     class Meta:
         verbose_name = _("assignment")

@@ -69,7 +69,5 @@ def assign(
     )
     if role == Role.ADMIN and not user.is_staff:
         User.objects.filter(pk=user.pk).update(is_staff=True)
-    audit.record(
-        scope, "accounts.assign", user, {"unit": unit.uid, "role": role, "domain": domain}
-    )
+    audit.record(scope, "accounts.assign", user, {"unit": unit.uid, "role": role, "domain": domain})
     return assignment

@@ -188,7 +188,9 @@ class DataElement(Identified):
     short_name = models.CharField(_("short name"), max_length=80, blank=True)
     form_name = models.CharField(_("form name"), max_length=230, blank=True)
     description = models.TextField(_("description"), blank=True)
-    domain = models.CharField(_("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL)
+    domain = models.CharField(
+        _("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL
+    )
     value_type = models.CharField(
         _("value type"), max_length=30, choices=ValueType, default=ValueType.NUMBER
     )
@@ -221,7 +223,9 @@ class DataSet(Identified):
 
     short_name = models.CharField(_("short name"), max_length=80, blank=True)
     description = models.TextField(_("description"), blank=True)
-    domain = models.CharField(_("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL)
+    domain = models.CharField(
+        _("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL
+    )
     period_type = models.CharField(_("period type"), max_length=20, choices=PERIOD_TYPE_CHOICES)
     # Submission is on time when made at most this many days after the period ends.
     timely_days = models.PositiveIntegerField(_("days to submit after the period"), default=10)
@@ -284,7 +288,9 @@ class SectionElement(models.Model):
     class Meta:
         ordering = ["section_id", "sort_order"]
         constraints = [
-            models.UniqueConstraint(fields=["section", "data_element"], name="sectionelement_unique")
+            models.UniqueConstraint(
+                fields=["section", "data_element"], name="sectionelement_unique"
+            )
         ]
 
 
@@ -315,7 +321,9 @@ class Constant(Identified):
 class Indicator(Identified):
     short_name = models.CharField(_("short name"), max_length=80, blank=True)
     description = models.TextField(_("description"), blank=True)
-    domain = models.CharField(_("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL)
+    domain = models.CharField(
+        _("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL
+    )
     numerator = models.TextField(_("numerator"))
     numerator_description = models.CharField(max_length=230, blank=True)
     denominator = models.TextField(_("denominator"), default="1")
@@ -354,7 +362,9 @@ class Importance(models.TextChoices):
 class ValidationRule(Identified):
     description = models.TextField(_("description"), blank=True)
     instruction = models.CharField(_("instruction"), max_length=500, blank=True)
-    domain = models.CharField(_("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL)
+    domain = models.CharField(
+        _("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL
+    )
     period_type = models.CharField(_("period type"), max_length=20, choices=PERIOD_TYPE_CHOICES)
     left = models.TextField(_("left side"))
     left_missing = models.CharField(
@@ -387,7 +397,9 @@ class NormSet(Identified):
         QUOTA = "quota", _("Quota (hạn mức)")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.NORM)
-    domain = models.CharField(_("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL)
+    domain = models.CharField(
+        _("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL
+    )
     description = models.TextField(_("description"), blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=230, blank=True)
 
@@ -397,7 +409,7 @@ class NormSet(Identified):
 
 
 class Norm(models.Model):
-    """One effective-dated row: `item` is worth `value` `unit_of_measure` on [valid_from, valid_to]."""
+    """One effective-dated row: the item is worth `value` on [valid_from, valid_to]."""
 
     norm_set = models.ForeignKey(NormSet, on_delete=models.CASCADE, related_name="norms")
     item_code = models.CharField(_("item code"), max_length=50)

@@ -57,7 +57,9 @@ def check_expression(text: str, field: str) -> None:
 @transaction.atomic
 def ensure_default_combo() -> CategoryCombo:
     """The `default` category, combo and option combo that undisaggregated elements use."""
-    option, _o = CategoryOption.objects.get_or_create(code=DEFAULT_CODE, defaults={"name": "default"})
+    option, _o = CategoryOption.objects.get_or_create(
+        code=DEFAULT_CODE, defaults={"name": "default"}
+    )
     category, _c = Category.objects.get_or_create(code=DEFAULT_CODE, defaults={"name": "default"})
     CategoryMembership.objects.get_or_create(category=category, option=option)
     combo, _cc = CategoryCombo.objects.get_or_create(
@@ -122,7 +124,9 @@ def create_category_combo(
             code=c_code, defaults={"name": c_name, "dimension_type": dimension_type}
         )
         for o_order, (o_code, o_name) in enumerate(options):
-            option, _c = CategoryOption.objects.get_or_create(code=o_code, defaults={"name": o_name})
+            option, _c = CategoryOption.objects.get_or_create(
+                code=o_code, defaults={"name": o_name}
+            )
             CategoryMembership.objects.get_or_create(
                 category=category, option=option, defaults={"sort_order": o_order}
             )
@@ -132,7 +136,9 @@ def create_category_combo(
     return combo
 
 
-def _save(scope: Scope, obj: DataElement | DataSet | Indicator | ValidationRule, action: str) -> None:
+def _save(
+    scope: Scope, obj: DataElement | DataSet | Indicator | ValidationRule, action: str
+) -> None:
     try:
         with transaction.atomic():
             obj.full_clean(exclude=["uid"] if obj.pk is None else None, validate_unique=False)
@@ -210,7 +216,9 @@ def add_norm(
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise ValidationFailed(_("'%(v)s' is not a number.") % {"v": value}, field="value") from None
+        raise ValidationFailed(
+            _("'%(v)s' is not a number.") % {"v": value}, field="value"
+        ) from None
     if not amount.is_finite() or amount < 0:
         raise ValidationFailed(_("A norm must be zero or a positive number."), field="value")
     if valid_to is not None and valid_to < valid_from:

@@ -48,7 +48,8 @@ def validate_identifier(value: str) -> str:
         bad = next((ch for ch in value if ch not in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ."), None)
         if bad is not None:
             message = _(
-                "The electronic identifier may contain only 0-9, A-Z and '.'; '%(ch)s' is not allowed."
+                "The electronic identifier may contain only 0-9, A-Z and '.'; "
+                "'%(ch)s' is not allowed."
             ) % {"ch": bad}
         else:
             message = _(

@@ -23,12 +23,12 @@ from haucan.core.scope import Action, Scope
 from haucan.core.text import fold
 from haucan.org.models import (
     LinkReason,
+    SuccessionKind,
     Unit,
     UnitGroup,
     UnitKind,
     UnitLink,
     UnitSuccession,
-    SuccessionKind,
 )
 
 
@@ -124,7 +124,9 @@ def create_unit(
                 field="opened_on",
             )
     unit = _insert_unit(spec, parent, opened_on, LinkReason.OPENED)
-    audit.record(scope, "org.unit.create", unit, {"code": unit.code, "parent": parent and parent.uid})
+    audit.record(
+        scope, "org.unit.create", unit, {"code": unit.code, "parent": parent and parent.uid}
+    )
     return unit
 
 
@@ -173,7 +175,9 @@ def _current_link(unit: Unit) -> UnitLink:
     return link
 
 
-def _relink(unit: Unit, new_parent: Unit | None, effective_on: date, reason: str, note: str) -> None:
+def _relink(
+    unit: Unit, new_parent: Unit | None, effective_on: date, reason: str, note: str
+) -> None:
     """End the unit's current link at `effective_on`, start a new one, and rewrite the subtree."""
     link = _current_link(unit)
     if effective_on <= link.valid_from:
@@ -313,7 +317,10 @@ def merge_units(
         source.refresh_from_db()
         _close(source, effective_on)
         UnitSuccession.objects.create(
-            predecessor=source, successor=target, kind=SuccessionKind.MERGE, effective_on=effective_on
+            predecessor=source,
+            successor=target,
+            kind=SuccessionKind.MERGE,
+            effective_on=effective_on,
         )
         audit.record(
             scope, "org.unit.merge", source, {"into": target.uid, "effective_on": str(effective_on)}
@@ -356,7 +363,10 @@ def split_unit(
     _close(unit, effective_on)
     for successor in created:
         UnitSuccession.objects.create(
-            predecessor=unit, successor=successor, kind=SuccessionKind.SPLIT, effective_on=effective_on
+            predecessor=unit,
+            successor=successor,
+            kind=SuccessionKind.SPLIT,
+            effective_on=effective_on,
         )
     audit.record(
         scope, "org.unit.split", unit, {"into": [u.uid for u in created], "on": str(effective_on)}
@@ -382,4 +392,3 @@ def set_group_members(scope: Scope, group: UnitGroup, units: Sequence[Unit]) -> 
     group.units.set(units)
     audit.record(scope, "org.group.members", group, {"count": len(units)})
     return group
-

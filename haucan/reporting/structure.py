@@ -51,9 +51,7 @@ class FormStructure:
 
 
 def load_structure(data_set: DataSet) -> FormStructure:
-    members = list(
-        DataSetElement.objects.filter(data_set=data_set).select_related("data_element")
-    )
+    members = list(DataSetElement.objects.filter(data_set=data_set).select_related("data_element"))
     elements = {m.data_element_id: m.data_element for m in members}
     combo_of = {
         m.data_element_id: m.category_combo_id or m.data_element.category_combo_id for m in members
@@ -103,7 +101,9 @@ def load_structure(data_set: DataSet) -> FormStructure:
         )
     rest = [rows[i] for i in sorted(rows, key=lambda i: elements[i].name) if i not in placed]
     if rest:
-        sections.append(FormSection(data_set.name if not sections else "", tuple(rest), frozenset()))
+        sections.append(
+            FormSection(data_set.name if not sections else "", tuple(rest), frozenset())
+        )
     structure = FormStructure(data_set, sections, rows_by_element=rows)
     for element in elements.values():
         structure.element_by_key[element.uid] = element

@@ -6,8 +6,20 @@ import operator as op
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from haucan.catalog.models import Constant, Importance, MissingValueStrategy, Operator, ValidationRule
-from haucan.core.expressions import Expression, ExpressionError, Operand, parse_expression
+from haucan.catalog.models import (
+    Constant,
+    Importance,
+    MissingValueStrategy,
+    Operator,
+    ValidationRule,
+)
+from haucan.core.expressions import (
+    Expression,
+    ExpressionError,
+    Operand,
+    format_operand,
+    parse_expression,
+)
 from haucan.reporting.models import DataValue
 from haucan.reporting.structure import FormStructure
 
@@ -53,7 +65,9 @@ def _operand_values(
     by_element: dict[int, dict[int, float | None]] = {}
     for dv in values:
         if not dv.deleted:
-            by_element.setdefault(dv.data_element_id, {})[dv.category_option_combo_id] = dv.numeric_value
+            by_element.setdefault(dv.data_element_id, {})[dv.category_option_combo_id] = (
+                dv.numeric_value
+            )
     result: dict[Operand, float | None] = {}
     for operand in operands:
         element = structure.element_by_key[operand.data_element]
@@ -85,12 +99,18 @@ def run_rules(structure: FormStructure, values: list[DataValue], days: int) -> l
     violations: list[Violation] = []
     for rule, left, right in rules_for(structure):
         operand_values = _operand_values(structure, values, left.operands() | right.operands())
-        if _skip(rule.left_missing, operand_values, left) or _skip(rule.right_missing, operand_values, right):
+        if _skip(rule.left_missing, operand_values, left) or _skip(
+            rule.right_missing, operand_values, right
+        ):
             continue
         if rule.operator in (Operator.COMPULSORY_PAIR, Operator.EXCLUSIVE_PAIR):
             has_left = any(operand_values.get(o) is not None for o in left.operands())
             has_right = any(operand_values.get(o) is not None for o in right.operands())
-            ok = (has_left == has_right) if rule.operator == Operator.COMPULSORY_PAIR else not (has_left and has_right)
+            ok = (
+                (has_left == has_right)
+                if rule.operator == Operator.COMPULSORY_PAIR
+                else not (has_left and has_right)
+            )
             lv = rv = None
         else:
             lv = _number(left.evaluate(operand_values, constants=constants, days=days))
@@ -98,7 +118,7 @@ def run_rules(structure: FormStructure, values: list[DataValue], days: int) -> l
             ok = lv is None or rv is None or _COMPARE[rule.operator](lv, rv)
         if not ok:
             shown = tuple(
-                (f"{o.data_element}{'.' + o.category_option_combo if o.category_option_combo else ''}", v)
+                (format_operand(o), v)
                 for o, v in sorted(operand_values.items(), key=lambda kv: str(kv[0]))
             )
             violations.append(Violation(rule, lv, rv, shown))

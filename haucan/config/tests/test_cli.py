@@ -11,13 +11,18 @@ def run_cli(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProce
     environment.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "haucan.config.cli", *args],
-        capture_output=True, text=True, env=environment, timeout=240, check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=240,
+        check=False,
     )
 
 
 def test_init_check_and_audit_verify_on_a_fresh_data_dir(tmp_path):
-    init = run_cli("init", "--admin-user", "boss", "--admin-password", "Chi-huy-2024!x",
-                   data_dir=tmp_path)
+    init = run_cli(
+        "init", "--admin-user", "boss", "--admin-password", "Chi-huy-2024!x", data_dir=tmp_path
+    )
     assert init.returncode == 0, init.stderr
     assert "Administrator 'boss' created." in init.stdout
     assert (tmp_path / "haucan.sqlite3").exists()

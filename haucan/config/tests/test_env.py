@@ -35,7 +35,11 @@ def test_env_secret_reads_file(monkeypatch, tmp_path):
 def test_database_url_parsing():
     db = database_from_url("postgresql://hc:p%40ss@db.local:5433/haucan?sslmode=require")
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
-        "haucan", "hc", "p@ss", "db.local", "5433"
+        "haucan",
+        "hc",
+        "p@ss",
+        "db.local",
+        "5433",
     )
     assert db["OPTIONS"] == {"sslmode": "require"}
     with pytest.raises(ConfigError, match="mysql"):

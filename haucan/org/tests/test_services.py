@@ -104,9 +104,7 @@ def test_split_without_a_home_for_a_child_saves_nothing(world):
 
 def test_clerk_cannot_change_the_tree(world, scope_of):
     with pytest.raises(PermissionDenied):
-        create_unit(
-            scope_of("clerk_a"), spec=UnitSpec("Đại đội 1", "C1"), parent=world.battalion_a
-        )
+        create_unit(scope_of("clerk_a"), spec=UnitSpec("Đại đội 1", "C1"), parent=world.battalion_a)
 
 
 def test_commander_cannot_reach_units_outside_the_division(world, scope_of):

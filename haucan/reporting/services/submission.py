@@ -90,7 +90,10 @@ def reopen_report(scope: Scope, target: Target, *, reason: str) -> CompleteRegis
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(_("Give a reason for reopening the report."), field="reason")
-    if not (scope.can(Action.ENTER, Domain(target.data_set.domain)) or scope.can(Action.APPROVE, Domain(target.data_set.domain))):
+    if not (
+        scope.can(Action.ENTER, Domain(target.data_set.domain))
+        or scope.can(Action.APPROVE, Domain(target.data_set.domain))
+    ):
         raise PermissionDenied(_("You are not allowed to reopen this report."))
     updated = CompleteRegistration.objects.filter(
         data_set=target.data_set,
@@ -113,6 +116,8 @@ def reopen_report(scope: Scope, target: Target, *, reason: str) -> CompleteRegis
         {"form": target.data_set.code, "period": target.period.id, "reason": reason},
     )
     return CompleteRegistration.objects.get(
-        data_set=target.data_set, period=target.period.id, unit=target.unit,
+        data_set=target.data_set,
+        period=target.period.id,
+        unit=target.unit,
         attribute_option_combo=target.attribute_option_combo,
     )

@@ -128,7 +128,11 @@ def resolve_target(
     if period.type != PeriodType(data_set.period_type):
         raise ValidationFailed(
             _("The form %(form)s is reported per %(type)s; %(period)s is not such a period.")
-            % {"form": data_set.name, "type": PeriodType(data_set.period_type).label, "period": period.id},
+            % {
+                "form": data_set.name,
+                "type": PeriodType(data_set.period_type).label,
+                "period": period.id,
+            },
             field="period",
         )
     today = timezone.localdate()
@@ -170,15 +174,23 @@ def is_locked(data_set: DataSet, period: Period, today: date | None = None) -> b
 
 def check_writable(scope: Scope, target: Target, override_reason: str = "") -> None:
     """Refuse writes to a locked period or a submitted form (an admin may override a lock)."""
-    if is_locked(target.data_set, target.period):
-        if not (scope.is_admin and override_reason.strip()):
-            raise Conflict(
-                _("The period %(period)s is locked since %(day)s; an administrator can override it with a reason.")
-                % {
-                    "period": target.period.display_name(),
-                    "day": lock_date(target.data_set, target.period).strftime("%d/%m/%Y"),  # type: ignore[union-attr]
-                }
+    locked_on = lock_date(target.data_set, target.period)
+    today = timezone.localdate()
+    if (
+        locked_on is not None
+        and today >= locked_on
+        and not (scope.is_admin and override_reason.strip())
+    ):
+        raise Conflict(
+            _(
+                "The period %(period)s is locked since %(day)s; "
+                "an administrator can override it with a reason."
             )
+            % {
+                "period": target.period.display_name(),
+                "day": locked_on.strftime("%d/%m/%Y"),
+            }
+        )
     registration = CompleteRegistration.objects.filter(
         data_set=target.data_set,
         period=target.period.id,
@@ -210,7 +222,9 @@ def save_values(
                 return _save_once(scope, target, cells, origin, source, override_reason, structure)
         except IntegrityError:
             if attempt == 2:
-                raise Conflict(_("Someone else saved this form at the same moment; try again.")) from None
+                raise Conflict(
+                    _("Someone else saved this form at the same moment; try again.")
+                ) from None
     raise AssertionError("unreachable")
 
 
@@ -231,24 +245,45 @@ def _save_once(
     for index, cell in enumerate(cells):
         element = structure.element_by_key.get(cell.data_element)
         if element is None:
-            errors.append(CellError(index, cell.data_element, cell.category_option_combo,
-                                    _("The data element '%(de)s' is not in the form %(form)s.")
-                                    % {"de": cell.data_element, "form": target.data_set.name}))
+            errors.append(
+                CellError(
+                    index,
+                    cell.data_element,
+                    cell.category_option_combo,
+                    _("The data element '%(de)s' is not in the form %(form)s.")
+                    % {"de": cell.data_element, "form": target.data_set.name},
+                )
+            )
             continue
         row = structure.rows_by_element[element.pk]
-        coc = structure.combo_by_key.get(cell.category_option_combo) if cell.category_option_combo else None
+        coc = (
+            structure.combo_by_key.get(cell.category_option_combo)
+            if cell.category_option_combo
+            else None
+        )
         if cell.category_option_combo is None and len(row.combos) == 1:
             coc = row.combos[0]
         if coc is None or coc not in row.combos:
             coc_given = cell.category_option_combo or default_coc.code
-            errors.append(CellError(index, cell.data_element, cell.category_option_combo,
-                                    _("%(de)s has no column '%(coc)s'.")
-                                    % {"de": element.name, "coc": coc_given}))
+            errors.append(
+                CellError(
+                    index,
+                    cell.data_element,
+                    cell.category_option_combo,
+                    _("%(de)s has no column '%(coc)s'.") % {"de": element.name, "coc": coc_given},
+                )
+            )
             continue
         if structure.is_greyed(element.pk, coc.pk):
-            errors.append(CellError(index, cell.data_element, cell.category_option_combo,
-                                    _("%(de)s / %(coc)s does not apply on this form.")
-                                    % {"de": element.name, "coc": coc.name}))
+            errors.append(
+                CellError(
+                    index,
+                    cell.data_element,
+                    cell.category_option_combo,
+                    _("%(de)s / %(coc)s does not apply on this form.")
+                    % {"de": element.name, "coc": coc.name},
+                )
+            )
             continue
         raw = (cell.value or "").strip()
         text: str | None = None
@@ -257,8 +292,14 @@ def _save_once(
             try:
                 value = parse_value(element.value_type, raw, row.options)
             except ValidationFailed as exc:
-                errors.append(CellError(index, cell.data_element, cell.category_option_combo,
-                                        f"{element.label()}: {exc.message}"))
+                errors.append(
+                    CellError(
+                        index,
+                        cell.data_element,
+                        cell.category_option_combo,
+                        f"{element.label()}: {exc.message}",
+                    )
+                )
                 continue
             text, number = value.text, value.number
             if number == 0 and element.is_numeric and not element.zero_is_significant:
@@ -294,9 +335,17 @@ def _write(
         live = current if current is not None and not current.deleted else None
         server_version = current.version if current is not None else 0
         if server_version != cell.expected_version and (live.value if live else None) != text:
-            stale.append(StaleCell(index, cell.data_element, cell.category_option_combo or "",
-                                   cell.value, live.value if live else None, server_version,
-                                   current.stored_by if current else ""))
+            stale.append(
+                StaleCell(
+                    index,
+                    cell.data_element,
+                    cell.category_option_combo or "",
+                    cell.value,
+                    live.value if live else None,
+                    server_version,
+                    current.stored_by if current else "",
+                )
+            )
     if stale:
         raise StaleCells(stale)
 
@@ -307,8 +356,14 @@ def _write(
     for _index, cell, de_id, coc_id, text, number in parsed:
         current = existing.get((de_id, coc_id))
         live_value = current.value if current is not None and not current.deleted else None
-        comment_changed = cell.comment is not None and current is not None and cell.comment != current.comment
-        follow_changed = cell.follow_up is not None and current is not None and cell.follow_up != current.follow_up
+        comment_changed = (
+            cell.comment is not None and current is not None and cell.comment != current.comment
+        )
+        follow_changed = (
+            cell.follow_up is not None
+            and current is not None
+            and cell.follow_up != current.follow_up
+        )
         if text == live_value and not comment_changed and not follow_changed:
             if text is None and cell.comment is not None and current is None and cell.comment:
                 pass  # a comment on an empty cell is stored below
@@ -384,8 +439,18 @@ def _write(
     if to_update:
         DataValue.objects.bulk_update(
             to_update,
-            ["value", "numeric_value", "deleted", "comment", "follow_up", "stored_by", "origin",
-             "source", "updated_at", "version"],
+            [
+                "value",
+                "numeric_value",
+                "deleted",
+                "comment",
+                "follow_up",
+                "stored_by",
+                "origin",
+                "source",
+                "updated_at",
+                "version",
+            ],
         )
     DataValueAudit.objects.bulk_create(
         DataValueAudit(

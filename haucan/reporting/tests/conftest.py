@@ -30,20 +30,35 @@ def fuel_form(world: World) -> Form:
         categories=[("FUEL_GROUP", "Nhóm xăng dầu", [("A92", "Xăng A92"), ("DO", "Diesel")])],
     )
     stock = DataElement.objects.create(
-        code="PET_STOCK", name="Tồn cuối kỳ", domain="petroleum",
-        value_type=ValueType.INTEGER_ZERO_OR_POSITIVE, aggregation_type="LAST", category_combo=fuel,
+        code="PET_STOCK",
+        name="Tồn cuối kỳ",
+        domain="petroleum",
+        value_type=ValueType.INTEGER_ZERO_OR_POSITIVE,
+        aggregation_type="LAST",
+        category_combo=fuel,
     )
     issued = DataElement.objects.create(
-        code="PET_ISSUED", name="Xuất trong kỳ", domain="petroleum",
-        value_type=ValueType.NUMBER, category_combo=default,
+        code="PET_ISSUED",
+        name="Xuất trong kỳ",
+        domain="petroleum",
+        value_type=ValueType.NUMBER,
+        category_combo=default,
     )
     note = DataElement.objects.create(
-        code="PET_NOTE", name="Ghi chú", domain="petroleum",
-        value_type=ValueType.TEXT, category_combo=default,
+        code="PET_NOTE",
+        name="Ghi chú",
+        domain="petroleum",
+        value_type=ValueType.TEXT,
+        category_combo=default,
     )
     data_set = DataSet.objects.create(
-        code="PET_MONTHLY", name="Báo cáo xăng dầu tháng", domain="petroleum",
-        period_type="Monthly", category_combo=default, timely_days=10, expiry_days=0,
+        code="PET_MONTHLY",
+        name="Báo cáo xăng dầu tháng",
+        domain="petroleum",
+        period_type="Monthly",
+        category_combo=default,
+        timely_days=10,
+        expiry_days=0,
     )
     for element in (stock, issued, note):
         DataSetElement.objects.create(data_set=data_set, data_element=element)

@@ -56,9 +56,14 @@ def test_lock_after_expiry_days_refuses_clerk_but_admin_can_override(world, scop
 
 def _rule(importance: str) -> ValidationRule:
     return ValidationRule.objects.create(
-        code=f"R_{importance}", name="Xuất không vượt tồn", period_type="Monthly",
-        left="#{PET_ISSUED}", operator="less_than_or_equal_to", right="#{PET_STOCK}",
-        importance=importance, domain="petroleum",
+        code=f"R_{importance}",
+        name="Xuất không vượt tồn",
+        period_type="Monthly",
+        left="#{PET_ISSUED}",
+        operator="less_than_or_equal_to",
+        right="#{PET_STOCK}",
+        importance=importance,
+        domain="petroleum",
     )
 
 
@@ -69,9 +74,13 @@ def test_high_rule_blocks_submission_when_the_form_says_so(world, scope_of, fuel
     scope = scope_of("clerk_a")
     target = resolve_target(scope, fuel_form.data_set, world.regiment_a, last_month())
     save_values(
-        scope, target,
-        [CellInput("PET_ISSUED", "500"), CellInput("PET_STOCK", "100", "FUEL_1"),
-         CellInput("PET_STOCK", "200", "FUEL_2")],
+        scope,
+        target,
+        [
+            CellInput("PET_ISSUED", "500"),
+            CellInput("PET_STOCK", "100", "FUEL_1"),
+            CellInput("PET_STOCK", "200", "FUEL_2"),
+        ],
     )
     with pytest.raises(ValidationBlocked) as caught:
         submit_report(scope, target)
@@ -86,7 +95,9 @@ def test_medium_rule_is_reported_but_does_not_block(world, scope_of, fuel_form):
     fuel_form.data_set.save()
     scope = scope_of("clerk_a")
     target = resolve_target(scope, fuel_form.data_set, world.regiment_a, last_month())
-    save_values(scope, target, [CellInput("PET_ISSUED", "500"), CellInput("PET_STOCK", "1", "FUEL_1")])
+    save_values(
+        scope, target, [CellInput("PET_ISSUED", "500"), CellInput("PET_STOCK", "1", "FUEL_1")]
+    )
     result = submit_report(scope, target)
     assert [v.rule.code for v in result.violations] == ["R_MEDIUM"]
 
