@@ -115,7 +115,9 @@ class Category(Identified):
     dimension_type = models.CharField(
         max_length=20, choices=DimensionType, default=DimensionType.DISAGGREGATION
     )
-    options = models.ManyToManyField(CategoryOption, through="CategoryMembership")
+    options: models.ManyToManyField[CategoryOption, CategoryMembership] = models.ManyToManyField(
+        CategoryOption, through="CategoryMembership"
+    )
 
     class Meta(Identified.Meta):
         verbose_name = _("category")
@@ -141,7 +143,9 @@ class CategoryCombo(Identified):
     dimension_type = models.CharField(
         max_length=20, choices=DimensionType, default=DimensionType.DISAGGREGATION
     )
-    categories = models.ManyToManyField(Category, through="CategoryComboMembership")
+    categories: models.ManyToManyField[Category, CategoryComboMembership] = models.ManyToManyField(
+        Category, through="CategoryComboMembership"
+    )
     is_default = models.BooleanField(default=False)
 
     class Meta(Identified.Meta):
@@ -241,7 +245,9 @@ class DataSet(Identified):
         on_delete=models.PROTECT,
         related_name="attribute_data_sets",
     )
-    data_elements = models.ManyToManyField(DataElement, through="DataSetElement")
+    data_elements: models.ManyToManyField[DataElement, DataSetElement] = models.ManyToManyField(
+        DataElement, through="DataSetElement"
+    )
     units = models.ManyToManyField(Unit, related_name="data_sets", blank=True)
 
     class Meta(Identified.Meta):
@@ -269,7 +275,9 @@ class Section(models.Model):
     name = models.CharField(_("name"), max_length=230)
     description = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=0)
-    data_elements = models.ManyToManyField(DataElement, through="SectionElement")
+    data_elements: models.ManyToManyField[DataElement, SectionElement] = models.ManyToManyField(
+        DataElement, through="SectionElement"
+    )
 
     class Meta:
         ordering = ["data_set_id", "sort_order"]

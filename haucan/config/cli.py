@@ -113,7 +113,7 @@ def _serve(host: str, port: int, workers: int) -> int:
 
     from haucan.config.wsgi import application
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
