@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -92,7 +93,7 @@ def test_periods_between_overlap_and_are_consecutive(start: date, span: int, t: 
     periods = periods_between(start, end, t)
     assert all(p.start <= end and start <= p.end for p in periods)
     assert periods == sorted(periods)
-    for earlier, later in zip(periods, periods[1:], strict=False):
+    for earlier, later in itertools.pairwise(periods):
         assert earlier.next() == later
     if t is not PeriodType.NINE_MONTHS:
         assert periods[0].contains_date(start)
