@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from haucan.catalog.models import CategoryOptionCombo, DataElement, DataSet
+from haucan.core.ids import generate_uid
 from haucan.org.models import Unit
 
 
@@ -114,3 +115,78 @@ class CompleteRegistration(models.Model):
             )
         ]
         indexes = [models.Index(fields=["data_set", "period"], name="completion_ds_period")]
+
+
+class ApprovalWorkflow(models.Model):
+    """Which forms are approved, per which period type, at which unit levels (bottom-up)."""
+
+    uid = models.CharField(max_length=11, unique=True, default=generate_uid)
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=230)
+    period_type = models.CharField(_("period type"), max_length=20)
+    data_sets = models.ManyToManyField(DataSet, related_name="approval_workflows", blank=True)
+
+    class Meta:
+        verbose_name = _("approval workflow")
+        verbose_name_plural = _("approval workflows")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalLevel(models.Model):
+    workflow = models.ForeignKey(ApprovalWorkflow, on_delete=models.CASCADE, related_name="levels")
+    depth = models.PositiveSmallIntegerField(_("unit level"))
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["workflow_id", "-depth"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "depth"], name="approvallevel_unique")
+        ]
+
+
+class DataApproval(models.Model):
+    """The data of `unit`'s subtree for a workflow and period is approved (duyệt) at `unit`."""
+
+    workflow = models.ForeignKey(ApprovalWorkflow, on_delete=models.CASCADE)
+    period = models.CharField(max_length=20)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT)
+    attribute_option_combo = models.ForeignKey(
+        CategoryOptionCombo, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField()
+    approved_by = models.CharField(max_length=150)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "period", "unit", "attribute_option_combo"],
+                name="dataapproval_key",
+            )
+        ]
+
+
+class MinMaxLimit(models.Model):
+    """Soft bounds for one (element, unit, option combo), set by hand or generated from history."""
+
+    data_element = models.ForeignKey(DataElement, on_delete=models.CASCADE)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE)
+    category_option_combo = models.ForeignKey(
+        CategoryOptionCombo, on_delete=models.CASCADE, related_name="+"
+    )
+    minimum = models.FloatField(_("minimum"))
+    maximum = models.FloatField(_("maximum"))
+    generated = models.BooleanField(default=False)
+    method = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_element", "unit", "category_option_combo"], name="minmax_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minimum__lte=models.F("maximum")), name="minmax_ordered"
+            ),
+        ]

@@ -28,6 +28,8 @@ from haucan.reporting.models import (
     DataValueAudit,
     Origin,
 )
+from haucan.reporting.services.approval import approved_at_or_above
+from haucan.reporting.services.minmax import OutOfRange, check_limits
 from haucan.reporting.structure import FormStructure, load_structure
 from haucan.reporting.values import parse_value
 
@@ -89,6 +91,8 @@ class SaveResult:
     deleted: int = 0
     unchanged: int = 0
     versions: dict[tuple[int, int], int] = field(default_factory=dict)  # (de, coc) -> version
+    # Soft warnings: values outside their min-max limits (saved all the same).
+    out_of_range: list[OutOfRange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,12 @@ def check_writable(scope: Scope, target: Target, override_reason: str = "") -> N
                 "period": target.period.display_name(),
                 "day": locked_on.strftime("%d/%m/%Y"),
             }
+        )
+    approval = approved_at_or_above(target.data_set, target.period.id, target.unit)
+    if approval is not None:
+        raise Conflict(
+            _("The data was approved at %(unit)s by %(user)s; it is locked.")
+            % {"unit": approval.unit.name, "user": approval.approved_by}
         )
     registration = CompleteRegistration.objects.filter(
         data_set=target.data_set,
@@ -467,4 +477,12 @@ def _write(
     )
     for dv in (*to_create, *to_update):
         result.versions[(dv.data_element_id, dv.category_option_combo_id)] = dv.version
+    result.out_of_range = check_limits(
+        target.unit,
+        [
+            (dv.data_element_id, dv.category_option_combo_id, dv.numeric_value)
+            for dv in (*to_create, *to_update)
+            if not dv.deleted
+        ],
+    )
     return result

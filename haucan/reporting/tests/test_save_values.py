@@ -105,3 +105,16 @@ def test_stale_edit_is_a_conflict_with_both_values(world, scope_of, fuel_form):
     assert (stale.your_value, stale.server_value, stale.stored_by) == ("15", "20", "admin")
     assert DataValue.objects.get().value == "20"
     assert isinstance(caught.value, Conflict)
+
+
+def test_audit_trail_is_scoped_and_filterable(world, scope_of, fuel_form):
+    from haucan.reporting.audit_trail import AuditFilter, audit_trail
+
+    for name, unit in (("clerk_a", world.regiment_a), ("clerk_b", world.regiment_b)):
+        scope = scope_of(name)
+        target = resolve_target(scope, fuel_form.data_set, unit, "202401")
+        save_values(scope, target, [CellInput("PET_ISSUED", "7")])
+    seen_by_a = {row.changed_by for row in audit_trail(scope_of("clerk_a"), AuditFilter())}
+    assert seen_by_a == {"clerk_a"}
+    seen_by_commander = audit_trail(scope_of("commander"), AuditFilter(changed_by="clerk_b"))
+    assert [row.data_value.unit.code for row in seen_by_commander] == ["F324-E2"]
