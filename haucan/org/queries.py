@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from haucan.core.errors import NotFound
@@ -133,3 +135,44 @@ def descendants_as_of(scope: Scope, unit: Unit, day: date) -> list[int]:
     if not scope.covers_path(unit.path):
         raise NotFound(_("Unit not found."))
     return [uid for uid, path in paths_as_of(day).items() if unit.pk in path]
+
+
+def open_child_counts(units: Sequence[Unit]) -> dict[int, int]:
+    """unit id -> number of open children, for many units in one query (tree browser toggles)."""
+    rows = (
+        Unit.objects.filter(parent__in=[u.pk for u in units], closed_on__isnull=True)
+        .values("parent_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["parent_id"]: row["count"] for row in rows}
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One line of a tree drawn depth-first: the unit, its depth from 0, and its parent then."""
+
+    unit: Unit
+    depth: int
+    parent_id: int | None
+
+
+def tree_as_of(scope: Scope, day: date) -> list[TreeRow]:
+    """The scope's units that were open on `day`, depth-first in the tree as it was that day.
+
+    The scope is today's: a unit is listed when it lies in the actor's subtrees now and existed on
+    `day`; it is drawn under the parent it had then (when that parent is listed too).
+    """
+    parents = parents_as_of(day)
+    units = {u.pk: u for u in units_in_scope(scope) if u.pk in parents}
+    kids: dict[int | None, list[Unit]] = {}
+    for unit_id, unit in units.items():
+        parent_id = parents[unit_id]
+        kids.setdefault(parent_id if parent_id in units else None, []).append(unit)
+    rows: list[TreeRow] = []
+    stack = [(u, 0) for u in sorted(kids.get(None, []), key=lambda u: u.name, reverse=True)]
+    while stack:
+        unit, depth = stack.pop()
+        rows.append(TreeRow(unit, depth, parents[unit.pk]))
+        below = sorted(kids.get(unit.pk, []), key=lambda u: u.name, reverse=True)
+        stack.extend((child, depth + 1) for child in below)
+    return rows

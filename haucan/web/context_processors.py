@@ -3,8 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 
 from haucan.core.scope import Action
+
+
+def _entry_url() -> str | None:
+    # Data entry is built by another app; link to it only once it is routed.
+    try:
+        return reverse("entry")
+    except NoReverseMatch:
+        return None
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -13,9 +22,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     scope = request.scope  # type: ignore[attr-defined]
+    can_enter = scope.can_any(Action.ENTER)
     return {
         "nav_can_design": scope.can_any(Action.DESIGN),
-        "nav_can_enter": scope.can_any(Action.ENTER),
+        "nav_can_enter": can_enter,
         "nav_can_approve": scope.can_any(Action.APPROVE),
         "nav_is_admin": scope.is_admin,
+        "nav_entry_url": _entry_url() if can_enter else None,
     }

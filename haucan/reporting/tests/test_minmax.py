@@ -13,8 +13,8 @@ def test_bounds_by_sd_and_by_mad():
     assert bounds(history, "sd", 2) == pytest.approx((8.1716, 13.8284), abs=1e-3)
     # One wild value barely moves the MAD bounds but stretches the SD ones.
     wild = [*history, 500.0]
-    sd_low, sd_high = bounds(wild, "sd", 2)
-    mad_low, mad_high = bounds(wild, "mad", 3)
+    _sd_low, sd_high = bounds(wild, "sd", 2)
+    _mad_low, mad_high = bounds(wild, "mad", 3)
     assert sd_high > 400 and mad_high < 20
     assert bounds([1.0, 2.0], "sd", 2) is None
     with pytest.raises(ValidationFailed):
@@ -24,7 +24,7 @@ def test_bounds_by_sd_and_by_mad():
 def test_generated_limits_warn_at_entry(world, scope_of, fuel_form):
     clerk = scope_of("clerk_a")
     for month, value in zip(
-        ["202301", "202302", "202303", "202304", "202305"], [10, 12, 11, 13, 9]
+        ["202301", "202302", "202303", "202304", "202305"], [10, 12, 11, 13, 9], strict=True
     ):
         target = resolve_target(clerk, fuel_form.data_set, world.regiment_a, month)
         save_values(clerk, target, [CellInput("PET_ISSUED", str(value))])
