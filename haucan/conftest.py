@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from haucan.accounts.models import User
 from haucan.accounts.queries import resolve_scope
@@ -15,6 +16,13 @@ from haucan.testing import World, build_world
 def _fast_passwords(settings: object) -> None:
     # Argon2 is the production hasher (tested in accounts); tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> object:
+    # Service messages are asserted in English (the msgids); views tests choose their language.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

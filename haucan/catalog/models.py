@@ -6,6 +6,7 @@ Every object carries an 11-character `uid` and a unique `code`, so DHIS2 payload
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from haucan.core.ids import generate_uid
@@ -13,7 +14,8 @@ from haucan.core.periods import PeriodType
 from haucan.core.scope import DOMAIN_CHOICES, Domain
 from haucan.org.models import Unit
 
-PERIOD_TYPE_CHOICES = [(t.value, t.value) for t in PeriodType]
+# Labels are translated when displayed (PeriodType.label reads the active language).
+PERIOD_TYPE_CHOICES = [(t.value, lazy(lambda t=t: t.label, str)()) for t in PeriodType]
 
 
 class Identified(models.Model):

@@ -166,6 +166,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "benchmarks" / f"{args.program}.py").exists():
+        raise UserError("The benchmarks live in the source checkout; run this from a clone.")
+    sys.path.insert(0, str(root))
+    module = importlib.import_module(f"benchmarks.{args.program}")
+    return int(module.main(args.rest))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="haucan", description="Hậu Cần Số: digital logistics for the army."
@@ -210,7 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
 
-    for name in ("worker", "bench", "import", "export", "backup"):
+    p = sub.add_parser("bench", help="run a benchmark program (source checkout only)")
+    p.add_argument("program", choices=["entry"])
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench)
+
+    for name in ("worker", "import", "export", "backup"):
         p = sub.add_parser(name, help="(not available yet)")
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=_not_yet(name))

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
 
@@ -14,7 +15,15 @@ def _admins_only(request: HttpRequest) -> bool:
 admin.site.has_permission = _admins_only  # type: ignore[method-assign]
 admin.site.site_header = "Hậu Cần Số"
 
+def health(request: HttpRequest) -> HttpResponse:
+    """Public liveness probe for load balancers: the process answers and the database responds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
 urlpatterns = [
+    path("health/", health, name="health"),
     path("django-admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("haucan.web.urls")),
