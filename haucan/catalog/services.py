@@ -54,9 +54,18 @@ def check_expression(text: str, field: str) -> None:
         ) from None
 
 
+def default_option_combo() -> CategoryOptionCombo:
+    """The `default` option combo (one query once it exists), used on every save."""
+    coc = CategoryOptionCombo.objects.filter(combo__code=DEFAULT_CODE, code=DEFAULT_CODE).first()
+    return coc if coc is not None else ensure_default_combo().option_combos.get()
+
+
 @transaction.atomic
 def ensure_default_combo() -> CategoryCombo:
     """The `default` category, combo and option combo that undisaggregated elements use."""
+    existing = CategoryCombo.objects.filter(code=DEFAULT_CODE).first()
+    if existing is not None and existing.option_combos.exists():
+        return existing
     option, _o = CategoryOption.objects.get_or_create(
         code=DEFAULT_CODE, defaults={"name": "default"}
     )

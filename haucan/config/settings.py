@@ -121,7 +121,9 @@ else:
                     "PRAGMA temp_store=MEMORY;"
                 ),
             },
-            "TEST": {"NAME": env_str("HAUCAN_TEST_SQLITE", "") or None},
+            # Tests use a real file (not shared-cache memory) so WAL and writer locking behave
+            # exactly as in production, and concurrency tests can run threads against it.
+            "TEST": {"NAME": env_str("HAUCAN_TEST_SQLITE", "") or str(DATA_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from haucan.audit import services as audit
 from haucan.catalog.models import CategoryOptionCombo, DataSet
-from haucan.catalog.services import ensure_default_combo
+from haucan.catalog.services import default_option_combo
 from haucan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haucan.core.periods import PeriodError, parse_period
 from haucan.core.scope import Action, Domain, Scope
@@ -92,7 +92,7 @@ def status_of(
     workflow: ApprovalWorkflow, period: str, unit: Unit, aoc: CategoryOptionCombo | None = None
 ) -> ApprovalStatus:
     """The approval state of `unit` for a workflow and period."""
-    aoc = aoc or ensure_default_combo().option_combos.get()
+    aoc = aoc or default_option_combo()
     approvals = {
         a.unit.path: a
         for a in DataApproval.objects.filter(
@@ -155,7 +155,7 @@ def _check(scope: Scope, workflow: ApprovalWorkflow, period: str, unit: Unit) ->
 def approve(scope: Scope, workflow: ApprovalWorkflow, period: str, unit: Unit) -> DataApproval:
     """Approve `unit`'s data for the period; this locks entry for its whole subtree."""
     _check(scope, workflow, period, unit)
-    aoc = ensure_default_combo().option_combos.get()
+    aoc = default_option_combo()
     status = status_of(workflow, period, unit, aoc)
     if status.state != ApprovalState.READY:
         if status.state == ApprovalState.WAITING:
@@ -191,7 +191,7 @@ def unapprove(
     _check(scope, workflow, period, unit)
     if not reason.strip():
         raise ValidationFailed(_("Give a reason for withdrawing the approval."), field="reason")
-    aoc = ensure_default_combo().option_combos.get()
+    aoc = default_option_combo()
     status = status_of(workflow, period, unit, aoc)
     if status.state == ApprovalState.APPROVED_ABOVE:
         raise Conflict(_("A higher level has approved this data; it must unapprove first."))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from haucan.audit import services as audit
 from haucan.core.errors import PermissionDenied
 from haucan.core.scope import Scope
-from haucan.reporting.models import DataValue, Origin
+from haucan.reporting.models import CompleteRegistration, DataValue, Origin
 
 
 @dataclass(frozen=True)
@@ -70,4 +70,48 @@ def bulk_insert_values(
         DataValue.objects.bulk_create(batch)
         total += len(batch)
     audit.record(scope, "reporting.values.bulk_insert", None, {"count": total, "origin": origin})
+    return total
+
+
+@dataclass(frozen=True)
+class NewCompletion:
+    data_set_id: int
+    period: str
+    unit_id: int
+    attribute_option_combo_id: int
+    completed_at: datetime
+    completed_by: str
+    on_time: bool
+
+
+@transaction.atomic
+def bulk_insert_completions(
+    scope: Scope, rows: Iterable[NewCompletion], *, batch_size: int = 5000
+) -> int:
+    """Insert submissions ("Nộp báo cáo") that do not exist yet; returns the number inserted."""
+    if not scope.is_admin:
+        raise PermissionDenied("Bulk loading is reserved to the system.")
+    batch: list[CompleteRegistration] = []
+    total = 0
+    for row in rows:
+        batch.append(
+            CompleteRegistration(
+                data_set_id=row.data_set_id,
+                period=row.period,
+                unit_id=row.unit_id,
+                attribute_option_combo_id=row.attribute_option_combo_id,
+                is_complete=True,
+                completed_at=row.completed_at,
+                completed_by=row.completed_by,
+                on_time=row.on_time,
+            )
+        )
+        if len(batch) >= batch_size:
+            CompleteRegistration.objects.bulk_create(batch)
+            total += len(batch)
+            batch = []
+    if batch:
+        CompleteRegistration.objects.bulk_create(batch)
+        total += len(batch)
+    audit.record(scope, "reporting.completions.bulk_insert", None, {"count": total})
     return total

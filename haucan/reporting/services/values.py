@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haucan.catalog.models import CategoryOptionCombo, DataSet
-from haucan.catalog.services import ensure_default_combo
+from haucan.catalog.services import default_option_combo
 from haucan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haucan.core.periods import Period, PeriodError, PeriodType, parse_period
 from haucan.core.scope import Action, Domain, Scope
@@ -152,7 +152,7 @@ def resolve_target(
             % {"unit": unit.name, "period": period.display_name()},
             field="period",
         )
-    aoc = attribute_option_combo or ensure_default_combo().option_combos.get()
+    aoc = attribute_option_combo or default_option_combo()
     if aoc.combo_id != data_set.category_combo_id:
         raise ValidationFailed(_("The attribute option combination does not belong to the form."))
     return Target(data_set, unit, period, aoc)
@@ -249,7 +249,7 @@ def _save_once(
 ) -> SaveResult:
     check_writable(scope, target, override_reason)
     structure = structure or load_structure(target.data_set)
-    default_coc = ensure_default_combo().option_combos.get()
+    default_coc = default_option_combo()
     errors: list[CellError] = []
     parsed: list[tuple[int, CellInput, int, int, str | None, float | None]] = []
     for index, cell in enumerate(cells):
