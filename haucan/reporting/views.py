@@ -36,6 +36,7 @@ from haucan.org import queries as org_queries
 from haucan.org.models import Unit
 from haucan.reporting import queries
 from haucan.reporting.models import DataValue
+from haucan.reporting.services.approval import ApprovalState, status_for_form
 from haucan.reporting.services.submission import (
     ValidationBlocked,
     reopen_report,
@@ -242,13 +243,19 @@ def _status_context(scope: Scope, target: Target) -> dict[str, Any]:
     registration = queries.registration(scope, target)
     locked = is_locked(target.data_set, target.period)
     submitted = registration is not None and registration.is_complete
+    approval_status = status_for_form(target.data_set, target.period.id, target.unit)
+    approved = approval_status is not None and approval_status.state in (
+        ApprovalState.APPROVED_HERE,
+        ApprovalState.APPROVED_ABOVE,
+    )
     return {
         "target": target,
         "registration": registration,
         "submitted": submitted,
         "locked": locked,
         "lock_date": lock_date(target.data_set, target.period),
-        "readonly": submitted or locked,
+        "approval": approval_status,
+        "readonly": submitted or locked or approved,
     }
 
 

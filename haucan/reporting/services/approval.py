@@ -217,3 +217,11 @@ def overview(
     levels = _levels(workflow)
     units = Unit.objects.filter(path__startswith=root.path, depth__in=levels).order_by("path")
     return [status_of(workflow, period, u) for u in units[:500]]
+
+
+def status_for_form(data_set: DataSet, period: str, unit: Unit) -> ApprovalStatus | None:
+    """The approval state shown on the entry screen, or None when no workflow covers the form."""
+    workflow = ApprovalWorkflow.objects.filter(
+        data_sets=data_set, period_type=data_set.period_type
+    ).first()
+    return status_of(workflow, period, unit) if workflow is not None else None

@@ -23,10 +23,14 @@ def _enter(scope, world, fuel_form, unit):
     save_values(scope, target, [CellInput("PET_ISSUED", "9")])
 
 
-def test_commander_sees_states_and_approves_from_the_overview(world, scope_of, login, fuel_form, workflow):
+def test_commander_sees_states_and_approves_from_the_overview(
+    world, scope_of, login, fuel_form, workflow
+):
     _enter(scope_of("clerk_a"), world, fuel_form, world.regiment_a)
     client = login("commander")
-    page = client.get(reverse("approval"), {"wf": workflow.uid, "pe": PERIOD, "ou": world.division.uid})
+    page = client.get(
+        reverse("approval"), {"wf": workflow.uid, "pe": PERIOD, "ou": world.division.uid}
+    )
     assert page.status_code == 200
     assert "Trung đoàn 1" in page.content.decode()
     response = client.post(
@@ -46,7 +50,9 @@ def test_clerk_cannot_approve_and_outsider_gets_404(world, scope_of, login, fuel
     )
     assert DataApproval.objects.count() == 0
     other = login("clerk_b")
-    page = other.get(reverse("approval"), {"wf": workflow.uid, "pe": PERIOD, "ou": world.regiment_a.uid})
+    page = other.get(
+        reverse("approval"), {"wf": workflow.uid, "pe": PERIOD, "ou": world.regiment_a.uid}
+    )
     assert page.status_code == 404
 
 
@@ -72,3 +78,19 @@ def test_minmax_generation_is_for_specialists(world, scope_of, login, fuel_form)
     )
     assert response.status_code == 302
     assert MinMaxLimit.objects.count() == 1
+
+
+def test_entry_screen_shows_approval_state_and_turns_read_only(
+    world, scope_of, login, fuel_form, workflow
+):
+    from haucan.reporting.services.approval import approve
+
+    _enter(scope_of("clerk_a"), world, fuel_form, world.regiment_a)
+    query = {"ds": fuel_form.data_set.uid, "ou": world.regiment_a.uid, "pe": PERIOD}
+    client = login("clerk_a")
+    before = client.get(reverse("entry"), query).content.decode()
+    assert 'data-state="UNAPPROVED_READY"' in before
+    approve(scope_of("commander"), workflow, PERIOD, world.regiment_a)
+    after = client.get(reverse("entry"), query).content.decode()
+    assert 'data-state="APPROVED_HERE"' in after
+    assert 'data-readonly="1"' in after
