@@ -9,7 +9,6 @@ from haucan.core.scope import Action
 
 
 def _entry_url() -> str | None:
-    # Data entry is built by another app; link to it only once it is routed.
     try:
         return reverse("entry")
     except NoReverseMatch:
@@ -24,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     scope = request.scope  # type: ignore[attr-defined]
     can_enter = scope.can_any(Action.ENTER)
     return {
+        "nav_can_view": scope.can_any(Action.VIEW),
         "nav_can_design": scope.can_any(Action.DESIGN),
         "nav_can_enter": can_enter,
         "nav_can_approve": scope.can_any(Action.APPROVE),
