@@ -6,7 +6,10 @@ save path and validation all need it.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+
+from django.db.models import Q
 
 from haucan.catalog.models import (
     CategoryOptionCombo,
@@ -50,8 +53,15 @@ class FormStructure:
         return any((element_id, combo_id) in s.greyed for s in self.sections)
 
 
-def load_structure(data_set: DataSet) -> FormStructure:
-    members = list(DataSetElement.objects.filter(data_set=data_set).select_related("data_element"))
+def load_structure(data_set: DataSet, element_keys: Collection[str] | None = None) -> FormStructure:
+    """The whole form, or only the rows of `element_keys` (uids or codes) for the save path,
+    which then skips the section layout (3 queries instead of 6)."""
+    members_qs = DataSetElement.objects.filter(data_set=data_set).select_related("data_element")
+    if element_keys is not None:
+        members_qs = members_qs.filter(
+            Q(data_element__uid__in=element_keys) | Q(data_element__code__in=element_keys)
+        )
+    members = list(members_qs)
     elements = {m.data_element_id: m.data_element for m in members}
     combo_of = {
         m.data_element_id: m.category_combo_id or m.data_element.category_combo_id for m in members
@@ -77,6 +87,17 @@ def load_structure(data_set: DataSet) -> FormStructure:
         )
 
     rows = {element_id: row(element) for element_id, element in elements.items()}
+    if element_keys is not None:
+        greyed_cells = frozenset(
+            GreyedField.objects.filter(
+                section__data_set=data_set, data_element_id__in=rows.keys()
+            ).values_list("data_element_id", "option_combo_id")
+        )
+        partial = FormStructure(
+            data_set, [FormSection("", tuple(rows.values()), greyed_cells)], rows_by_element=rows
+        )
+        _index(partial, elements.values(), combos.values())
+        return partial
     sections: list[FormSection] = []
     placed: set[int] = set()
     section_rows = SectionElement.objects.filter(section__data_set=data_set).order_by(
@@ -105,11 +126,19 @@ def load_structure(data_set: DataSet) -> FormStructure:
             FormSection(data_set.name if not sections else "", tuple(rest), frozenset())
         )
     structure = FormStructure(data_set, sections, rows_by_element=rows)
-    for element in elements.values():
+    _index(structure, elements.values(), combos.values())
+    return structure
+
+
+def _index(
+    structure: FormStructure,
+    elements: Iterable[DataElement],
+    combos: Iterable[list[CategoryOptionCombo]],
+) -> None:
+    for element in elements:
         structure.element_by_key[element.uid] = element
         structure.element_by_key[element.code] = element
-    for coc_list in combos.values():
+    for coc_list in combos:
         for coc in coc_list:
             structure.combo_by_key[coc.uid] = coc
             structure.combo_by_key[coc.code] = coc
-    return structure

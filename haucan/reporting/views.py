@@ -35,7 +35,6 @@ from haucan.core.scope import Action, Scope
 from haucan.org import queries as org_queries
 from haucan.org.models import Unit
 from haucan.reporting import queries
-from haucan.reporting.models import DataValue
 from haucan.reporting.services.approval import ApprovalState, status_for_form
 from haucan.reporting.services.submission import (
     ValidationBlocked,
@@ -340,7 +339,7 @@ def save(request: HttpRequest) -> JsonResponse:
         if not de_key:
             raise ValidationFailed(_("Choose a data element."), field="de")
         coc_key = params.get("coc", "").strip() or None
-        structure = load_structure(target.data_set)
+        structure = load_structure(target.data_set, [de_key])
         cell = CellInput(
             de_key,
             params.get("value", ""),
@@ -372,24 +371,14 @@ def save(request: HttpRequest) -> JsonResponse:
     element = structure.element_by_key[de_key]
     row = structure.rows_by_element[element.pk]
     combo = structure.combo_by_key[coc_key] if coc_key else row.combos[0]
-    stored = (
-        DataValue.objects.filter(
-            unit=target.unit,
-            period=target.period.id,
-            attribute_option_combo=target.attribute_option_combo,
-            data_element=element,
-            category_option_combo=combo,
-        )
-        .values_list("value", "deleted", "comment")
-        .first()
-    )
-    value = "" if stored is None or stored[1] else display_value(element, stored[0])
+    row = result.rows.get((element.pk, combo.pk))
+    value = "" if row is None or row.deleted else display_value(element, row.value)
     return JsonResponse(
         {
             "ok": True,
             "version": result.versions.get((element.pk, combo.pk), 0),
             "value": value,
-            "comment": stored[2] if stored else "",
+            "comment": row.comment if row is not None else "",
         }
     )
 

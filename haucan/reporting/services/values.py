@@ -91,6 +91,8 @@ class SaveResult:
     deleted: int = 0
     unchanged: int = 0
     versions: dict[tuple[int, int], int] = field(default_factory=dict)  # (de, coc) -> version
+    # The stored row of every cell of the call (written or unchanged), for the caller to echo.
+    rows: dict[tuple[int, int], DataValue] = field(default_factory=dict)
     # Soft warnings: values outside their min-max limits (saved all the same).
     out_of_range: list[OutOfRange] = field(default_factory=list)
 
@@ -249,7 +251,6 @@ def _save_once(
 ) -> SaveResult:
     check_writable(scope, target, override_reason)
     structure = structure or load_structure(target.data_set)
-    default_coc = default_option_combo()
     errors: list[CellError] = []
     parsed: list[tuple[int, CellInput, int, int, str | None, float | None]] = []
     for index, cell in enumerate(cells):
@@ -274,7 +275,7 @@ def _save_once(
         if cell.category_option_combo is None and len(row.combos) == 1:
             coc = row.combos[0]
         if coc is None or coc not in row.combos:
-            coc_given = cell.category_option_combo or default_coc.code
+            coc_given = cell.category_option_combo or "default"
             errors.append(
                 CellError(
                     index,
@@ -381,6 +382,7 @@ def _write(
                 result.unchanged += 1
                 if current is not None:
                     result.versions[(de_id, coc_id)] = current.version
+                    result.rows[(de_id, coc_id)] = current
                 continue
         if current is None:
             if text is None and not cell.comment:
@@ -477,6 +479,7 @@ def _write(
     )
     for dv in (*to_create, *to_update):
         result.versions[(dv.data_element_id, dv.category_option_combo_id)] = dv.version
+        result.rows[(dv.data_element_id, dv.category_option_combo_id)] = dv
     result.out_of_range = check_limits(
         target.unit,
         [
