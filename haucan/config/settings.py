@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "haucan.accounts",
     "haucan.catalog",
     "haucan.reporting",
+    "haucan.analytics",
+    "haucan.dashboards",
     "haucan.web",
 ]
 

@@ -1783,6 +1783,10 @@ def load_demo(*, months: int = 24, seed: int = 20231, verbose: bool = False) -> 
                 "seed": seed,
             },
         )
+    # Build the analytics rollups now, so the first dashboard does not pay for it.
+    from haucan.analytics import store
+
+    store.rebuild()
     return DemoSummary(
         units=len(units),
         levels=len(LEVELS),

@@ -190,3 +190,22 @@ class MinMaxLimit(models.Model):
                 condition=models.Q(minimum__lte=models.F("maximum")), name="minmax_ordered"
             ),
         ]
+
+
+class ValueChange(models.Model):
+    """The outbox of numeric value changes, written in the same transaction as the change.
+
+    The analytics engine consumes and deletes these rows before it answers a query, so every
+    write path is reflected without a batch job. A row with `reset=True` asks for a full rebuild
+    (bulk loads write one instead of a row per value)."""
+
+    data_element_id = models.BigIntegerField(null=True)
+    category_option_combo_id = models.BigIntegerField(null=True)
+    attribute_option_combo_id = models.BigIntegerField(null=True)
+    unit_id = models.BigIntegerField(null=True)
+    period = models.CharField(max_length=20, blank=True)
+    period_start = models.DateField(null=True)
+    period_end = models.DateField(null=True)
+    old_number = models.FloatField(null=True)
+    new_number = models.FloatField(null=True)
+    reset = models.BooleanField(default=False)

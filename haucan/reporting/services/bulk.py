@@ -16,7 +16,7 @@ from django.utils import timezone
 from haucan.audit import services as audit
 from haucan.core.errors import PermissionDenied
 from haucan.core.scope import Scope
-from haucan.reporting.models import CompleteRegistration, DataValue, Origin
+from haucan.reporting.models import CompleteRegistration, DataValue, Origin, ValueChange
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ def bulk_insert_values(
     if batch:
         DataValue.objects.bulk_create(batch)
         total += len(batch)
+    # One marker instead of a change row per value: analytics rebuilds its rollups from scratch.
+    ValueChange.objects.create(reset=True)
     audit.record(scope, "reporting.values.bulk_insert", None, {"count": total, "origin": origin})
     return total
 

@@ -27,6 +27,7 @@ from haucan.reporting.models import (
     DataValue,
     DataValueAudit,
     Origin,
+    ValueChange,
 )
 from haucan.reporting.services.approval import approved_at_or_above
 from haucan.reporting.services.minmax import OutOfRange, check_limits
@@ -364,6 +365,7 @@ def _write(
     to_create: list[DataValue] = []
     to_update: list[DataValue] = []
     audits: list[tuple[DataValue, str, str | None, str | None, str]] = []
+    numeric_changes: list[tuple[DataValue, float | None]] = []  # (row, its number before)
     for _index, cell, de_id, coc_id, text, number in parsed:
         current = existing.get((de_id, coc_id))
         live_value = current.value if current is not None and not current.deleted else None
@@ -409,6 +411,7 @@ def _write(
                 version=1,
             )
             to_create.append(dv)
+            numeric_changes.append((dv, None))
             audits.append((dv, AuditAction.CREATE, None, text, cell.comment or ""))
             result.created += 1
         else:
@@ -421,6 +424,7 @@ def _write(
                 result.created += 1
             else:
                 result.updated += 1
+            numeric_changes.append((current, None if current.deleted else current.numeric_value))
             current.value = text or ""
             current.numeric_value = number
             current.deleted = text is None
@@ -476,6 +480,21 @@ def _write(
             origin=origin,
         )
         for dv, action, previous, value, comment in audits
+    )
+    ValueChange.objects.bulk_create(
+        ValueChange(
+            data_element_id=dv.data_element_id,
+            category_option_combo_id=dv.category_option_combo_id,
+            attribute_option_combo_id=dv.attribute_option_combo_id,
+            unit_id=dv.unit_id,
+            period=dv.period,
+            period_start=dv.period_start,
+            period_end=dv.period_end,
+            old_number=before,
+            new_number=after,
+        )
+        for dv, before in numeric_changes
+        if before != (after := None if dv.deleted else dv.numeric_value)
     )
     for dv in (*to_create, *to_update):
         result.versions[(dv.data_element_id, dv.category_option_combo_id)] = dv.version

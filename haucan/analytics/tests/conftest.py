@@ -1,0 +1,1 @@
+from haucan.reporting.tests.conftest import fuel_form  # noqa: F401  (shared fixture)
