@@ -145,17 +145,30 @@ def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _raw_values(element_id: int, units: set[int], start: date, end: date) -> list[RawValue]:
-    if not units:
+def _raw_values(
+    element_id: int, pieces: frozenset[Component], start: date, end: date
+) -> list[RawValue]:
+    """Every value of the units the pieces cover; whole pieces are read through the closure."""
+    whole = sorted(p.unit_id for p in pieces if p.with_descendants)
+    own = sorted(p.unit_id for p in pieces)
+    if not own:
         return []
+    condition = f"unit_id IN ({_placeholders(own)})"
+    params: list[object] = [*own]
+    if whole:
+        condition += (
+            f" OR unit_id IN (SELECT unit_id FROM analytics_unitancestor"
+            f" WHERE ancestor_id IN ({_placeholders(whole)}))"
+        )
+        params += whole
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT unit_id, category_option_combo_id, period_start, period_end, numeric_value
                 FROM {VALUES}
-                WHERE data_element_id = %s AND unit_id IN ({_placeholders(units)})
+                WHERE data_element_id = %s AND ({condition})
                   AND period_start >= %s AND period_end <= %s
                   AND deleted = %s AND numeric_value IS NOT NULL""",
-            [element_id, *sorted(units), start, end, False],
+            [element_id, *params, start, end, False],
         )
         return [RawValue(u, c, _day(s), _day(e), v) for u, c, s, e, v in cursor.fetchall()]
 
@@ -255,6 +268,7 @@ class Plan:
         self.start = min(p.start for p in all_periods)
         self.end = max(p.end for p in all_periods)
         self.pieces: dict[tuple[int, date | None], list[Component]] = {}
+        self._members: dict[tuple[object, ...], set[int]] = {}
         self._plan_pieces()
 
     def day_of(self, period: Period) -> date | None:
@@ -274,6 +288,15 @@ class Plan:
             history = history or TreeHistory(min(d for d in days if d is not None))
             for target, pieces in components(history, targets, day).items():
                 self.pieces[(target, day)] = pieces
+
+    def members_of(self, units: UnitGroup, day: date | None) -> set[int]:
+        key = (units.key, tuple(u.pk for u in units.units), day)
+        if key not in self._members:
+            covered: set[int] = set()
+            for unit in units.units:
+                covered |= members(self.pieces[(unit.pk, day)])
+            self._members[key] = covered
+        return self._members[key]
 
     def option_filter(self, options: tuple[int, ...]) -> set[int] | None:
         """The option combos that contain every chosen option, or None for all."""
@@ -299,7 +322,7 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
     constants = dict(Constant.objects.values_list("code", "value"))
     constants.update(Constant.objects.values_list("uid", "value"))
     option_groups = _option_groups(plan)
-    raw_cache: dict[tuple[int, frozenset[int]], list[RawValue]] = {}
+    raw_cache: dict[tuple[int, frozenset[Component]], list[RawValue]] = {}
 
     def element_value(
         element_id: int, coc_ids: set[int] | None, units: UnitGroup, periods: PeriodGroup,
@@ -327,10 +350,8 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
             values: list[RawValue] = []
             for period in periods.periods:
                 day = plan.day_of(period)
-                covered: set[int] = set()
-                for unit in units.units:
-                    covered |= members(plan.pieces[(unit.pk, day)])
-                key = (element_id, frozenset(covered))
+                covered = frozenset(p for u in units.units for p in plan.pieces[(u.pk, day)])
+                key = (element_id, covered)
                 if key not in raw_cache:
                     raw_cache[key] = _raw_values(element_id, covered, plan.start, plan.end)
                 values.extend(
@@ -422,9 +443,7 @@ def _rate(plan: Plan, item: DxItem, units: UnitGroup, periods: PeriodGroup) -> f
     unit_rows = {u.pk: u for u in Unit.objects.filter(pk__in=assigned)}
     for period in periods.periods:
         day = plan.day_of(period)
-        covered: set[int] = set()
-        for unit in units.units:
-            covered |= members(plan.pieces[(unit.pk, day)])
+        covered = plan.members_of(units, day)
         candidates = [unit_rows[u] for u in covered & assigned]
         form_periods = [p for p in periods_between(period.start, period.end, form_type)
                         if p.start >= period.start and p.end <= period.end]

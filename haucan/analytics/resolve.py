@@ -65,9 +65,10 @@ def resolve_dx(items: Sequence[str], catalog: Catalog) -> list[DxItem]:
     heads = [item.split(".", 1)[0] for item in items]
     tails = [item.split(".", 1)[1] for item in items if "." in item]
     elements = _by_key(DataElement, heads)
-    indicators = _by_key(Indicator, heads)
-    data_sets = _by_key(DataSet, heads)
-    cocs = _by_key(CategoryOptionCombo, tails)
+    missing = [h for h in heads if h not in elements]
+    indicators = _by_key(Indicator, missing) if missing else {}
+    data_sets = _by_key(DataSet, missing) if missing else {}
+    cocs = _by_key(CategoryOptionCombo, tails) if tails else {}
     resolved: list[DxItem] = []
     for item in items:
         head, _sep, tail = item.partition(".")

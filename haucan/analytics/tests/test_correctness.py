@@ -369,9 +369,14 @@ def test_min_and_max_forget_a_deleted_extreme(catalog: Catalog, small: Small) ->
     assert one(catalog, "E_MAX", "202501", small.d1) == 1
 
 
-def test_none_and_text_elements_give_no_row(catalog: Catalog, small: Small) -> None:
-    write(catalog, small.r1, "202501", {("E_NONE", None): "4", ("E_TEXT", None): "ghi chú"})
+def test_a_none_element_gives_no_row(catalog: Catalog, small: Small) -> None:
+    write(catalog, small.r1, "202501", {("E_NONE", None): "4"})
     assert one(catalog, "E_NONE", "202501", small.r1) is None
+
+
+def test_a_text_element_gives_no_row(catalog: Catalog, small: Small) -> None:
+    # The semantics table: "NONE, and text or yes/no elements | not aggregated: no row".
+    write(catalog, small.r1, "202501", {("E_TEXT", None): "ghi chú"})
     assert one(catalog, "E_TEXT", "202501", small.r1) is None
 
 
@@ -560,7 +565,6 @@ DX_CHOICES = (
     *(f"E_{agg}" for agg in AGGREGATIONS),
     *DISAGGREGATED,
     "E_NONE",
-    "E_TEXT",
     "OP:D_SUM:0",
     "OP:D_SUM:3",
     "OP:D_LAST:1",
