@@ -154,7 +154,7 @@ def _raw_values(
     if not own:
         return []
     condition = f"unit_id IN ({_placeholders(own)})"
-    params: list[object] = [*own]
+    params: list[int] = [*own]
     if whole:
         condition += (
             f" OR unit_id IN (SELECT unit_id FROM analytics_unitancestor"
@@ -241,8 +241,11 @@ class Plan:
             self.period_groups = [PeriodGroup(p.id, (p,)) for p in periods]
         units = resolve_units(scope, query.items("ou"))
         if any(name == "ou" for name, _ in query.filters):
-            outer = [u for u in units if not any(
-                u.pk != o.pk and u.path.startswith(o.path) for o in units)]
+            outer = [
+                u
+                for u in units
+                if not any(u.pk != o.pk and u.path.startswith(o.path) for o in units)
+            ]
             self.unit_groups = [UnitGroup("", tuple(outer))]
         else:
             self.unit_groups = [UnitGroup(u.uid, (u,)) for u in units]
@@ -257,13 +260,9 @@ class Plan:
             try:
                 self.as_of = date.fromisoformat(self.hierarchy.removeprefix("as-of:"))
             except ValueError:
-                raise ValidationFailed(
-                    _("hierarchy=as-of needs a date as YYYY-MM-DD.")
-                ) from None
+                raise ValidationFailed(_("hierarchy=as-of needs a date as YYYY-MM-DD.")) from None
         elif self.hierarchy not in ("current", "period"):
-            raise ValidationFailed(
-                _("hierarchy must be current, as-of:YYYY-MM-DD or period.")
-            )
+            raise ValidationFailed(_("hierarchy must be current, as-of:YYYY-MM-DD or period."))
         all_periods = [p for g in self.period_groups for p in g.periods]
         self.start = min(p.start for p in all_periods)
         self.end = max(p.end for p in all_periods)
@@ -325,7 +324,10 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
     raw_cache: dict[tuple[int, frozenset[Component]], list[RawValue]] = {}
 
     def element_value(
-        element_id: int, coc_ids: set[int] | None, units: UnitGroup, periods: PeriodGroup,
+        element_id: int,
+        coc_ids: set[int] | None,
+        units: UnitGroup,
+        periods: PeriodGroup,
         options: tuple[int, ...],
     ) -> float | None:
         element = plan.catalog.elements[element_id]
@@ -341,8 +343,10 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
             day = plan.day_of(period)
             for unit in units.units:
                 for row in reader.rows(plan.pieces[(unit.pk, day)], element_id):
-                    if row.start >= period.start and row.end <= period.end and (
-                        allowed is None or row.coc in allowed
+                    if (
+                        row.start >= period.start
+                        and row.end <= period.end
+                        and (allowed is None or row.coc in allowed)
                     ):
                         rows.append(row)
                         stored.add(row.start)
@@ -355,14 +359,18 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
                 if key not in raw_cache:
                     raw_cache[key] = _raw_values(element_id, covered, plan.start, plan.end)
                 values.extend(
-                    v for v in raw_cache[key]
-                    if v.start >= period.start and v.end <= period.end
+                    v
+                    for v in raw_cache[key]
+                    if v.start >= period.start
+                    and v.end <= period.end
                     and (allowed is None or v.coc in allowed)
                 )
             return _finish_raw(values, aggregation)
         return _finish(rows, aggregation, periods.days)
 
-    def dx_value(item: DxItem, units: UnitGroup, periods: PeriodGroup, options: tuple[int, ...]) -> float | None:
+    def dx_value(
+        item: DxItem, units: UnitGroup, periods: PeriodGroup, options: tuple[int, ...]
+    ) -> float | None:
         if item.kind == "element":
             return element_value(item.element.pk, None, units, periods, options)  # type: ignore[union-attr]
         if item.kind == "operand":
@@ -373,7 +381,11 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
         for expression in (item.numerator, item.denominator):
             for op in expression.operands():  # type: ignore[union-attr]
                 element = plan.catalog.element_by_key[op.data_element]
-                cocs = {plan.catalog.coc_by_key[op.category_option_combo].pk} if op.category_option_combo else None
+                cocs = (
+                    {plan.catalog.coc_by_key[op.category_option_combo].pk}
+                    if op.category_option_combo
+                    else None
+                )
                 operands[op] = element_value(element.pk, cocs, units, periods, options)
         if all(v is None for v in operands.values()) and operands:
             return None
@@ -392,17 +404,21 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
         "pe": [(g.key, g) for g in plan.period_groups],
         "ou": [(g.key, g) for g in plan.unit_groups],
     }
-    for name, dimension, is_filter in plan.categories:
+    for name, _dimension, _is_filter in plan.categories:
         dimension_values[name] = option_groups[name]
     rows: list[list[str]] = []
-    for combination in _product([dimension_values[name] for name in plan.order] if plan.order else [[]]):
+    for combination in _product(
+        [dimension_values[name] for name in plan.order] if plan.order else [[]]
+    ):
         chosen = dict(zip(plan.order, combination, strict=True))
         item = chosen.get("dx", (None, plan.dx_items[0]))[1]
         period_group = chosen.get("pe", (None, plan.period_groups[0]))[1]
         unit_group = chosen.get("ou", (None, plan.unit_groups[0]))[1]
         options: list[int] = []
         for name, _dim, _is_filter in plan.categories:
-            group = chosen.get(name, (None, option_groups[name][0][1] if option_groups[name] else ()))[1]
+            group = chosen.get(
+                name, (None, option_groups[name][0][1] if option_groups[name] else ())
+            )[1]
             options.extend(group)  # type: ignore[arg-type]
         value = dx_value(item, unit_group, period_group, tuple(options))  # type: ignore[arg-type]
         if value is not None:
@@ -445,11 +461,18 @@ def _rate(plan: Plan, item: DxItem, units: UnitGroup, periods: PeriodGroup) -> f
         day = plan.day_of(period)
         covered = plan.members_of(units, day)
         candidates = [unit_rows[u] for u in covered & assigned]
-        form_periods = [p for p in periods_between(period.start, period.end, form_type)
-                        if p.start >= period.start and p.end <= period.end]
+        form_periods = [
+            p
+            for p in periods_between(period.start, period.end, form_type)
+            if p.start >= period.start and p.end <= period.end
+        ]
         for form_period in form_periods:
-            open_units = [u.pk for u in candidates if u.opened_on <= form_period.end
-                          and (u.closed_on is None or u.closed_on > form_period.start)]
+            open_units = [
+                u.pk
+                for u in candidates
+                if u.opened_on <= form_period.end
+                and (u.closed_on is None or u.closed_on > form_period.start)
+            ]
             expected += len(open_units)
             done = CompleteRegistration.objects.filter(
                 data_set=data_set, period=form_period.id, unit_id__in=open_units, is_complete=True
@@ -470,24 +493,40 @@ def _rate(plan: Plan, item: DxItem, units: UnitGroup, periods: PeriodGroup) -> f
 _COLUMNS = {"dx": "Data", "pe": "Period", "ou": "Organisation unit"}
 
 
-def _result(plan: Plan, rows: list[list[str]], option_groups: dict[str, list[tuple[str, object]]]) -> AnalyticsResult:
+def _result(
+    plan: Plan, rows: list[list[str]], option_groups: dict[str, list[tuple[str, object]]]
+) -> AnalyticsResult:
     headers: list[dict[str, object]] = [
-        {"name": name, "column": _COLUMNS.get(name, name), "valueType": "TEXT",
-         "type": "java.lang.String", "meta": True}
+        {
+            "name": name,
+            "column": _COLUMNS.get(name, name),
+            "valueType": "TEXT",
+            "type": "java.lang.String",
+            "meta": True,
+        }
         for name in plan.order
     ]
-    headers.append({"name": "value", "column": "Value", "valueType": "NUMBER",
-                    "type": "java.lang.Double", "meta": False})
+    headers.append(
+        {
+            "name": "value",
+            "column": "Value",
+            "valueType": "NUMBER",
+            "type": "java.lang.Double",
+            "meta": False,
+        }
+    )
     items: dict[str, dict[str, str]] = {
-        "dx": {"name": _("Data")}, "pe": {"name": _("Period")}, "ou": {"name": _("Organisation unit")},
+        "dx": {"name": _("Data")},
+        "pe": {"name": _("Period")},
+        "ou": {"name": _("Organisation unit")},
     }
     for item in plan.dx_items:
         items[item.id] = {"name": item.name}
     for group in plan.period_groups:
         for period in group.periods:
             items[period.id] = {"name": period.display_name()}
-    for group in plan.unit_groups:
-        for unit in group.units:
+    for unit_group in plan.unit_groups:
+        for unit in unit_group.units:
             items[unit.uid] = {"name": unit.name}
     dimensions: dict[str, list[str]] = {
         "dx": [i.id for i in plan.dx_items],

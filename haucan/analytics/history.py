@@ -103,11 +103,11 @@ def components(history: TreeHistory, targets: list[int], day: date) -> dict[int,
     # exist, plus those that were under it on `day`.
     children: dict[int, set[int]] = {u: set() for u in unstable}
     for child, parent in Unit.objects.filter(parent_id__in=unstable).values_list("pk", "parent_id"):
-        if child not in moved:
-            children[parent].add(child)  # type: ignore[index]
-    for unit_id, (existed, parent) in moved.items():
-        if existed and parent in children:
-            children[parent].add(unit_id)
+        if child not in moved and parent is not None:
+            children[parent].add(child)
+    for unit_id, (existed, past) in moved.items():
+        if existed and past is not None and past in children:
+            children[past].add(unit_id)
 
     result: dict[int, list[Component]] = {}
     for target in targets:
@@ -149,4 +149,3 @@ def members(pieces: list[Component]) -> set[int]:
     for subtree in members_today(whole).values():
         found |= subtree
     return found
-

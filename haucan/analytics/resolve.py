@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
 from haucan.catalog.models import (
+    NUMERIC_VALUE_TYPES,
     Category,
     CategoryOption,
     CategoryOptionCombo,
     DataElement,
     DataSet,
     Indicator,
-    NUMERIC_VALUE_TYPES,
 )
 from haucan.core.errors import NotFound, ValidationFailed
 from haucan.core.expressions import Expression, ExpressionError, parse_expression
@@ -24,6 +25,8 @@ from haucan.core.periods import Period, PeriodError, is_relative, parse_period, 
 from haucan.core.scope import Scope
 from haucan.org import queries as org_queries
 from haucan.org.models import Unit, UnitGroup
+
+M = TypeVar("M", bound=Model)
 
 RATE_METRICS = ("REPORTING_RATE", "REPORTING_RATE_ON_TIME", "ACTUAL_REPORTS", "EXPECTED_REPORTS")
 
@@ -51,11 +54,11 @@ class Catalog:
     coc_by_key: dict[str, CategoryOptionCombo] = field(default_factory=dict)
 
 
-def _by_key(model: type, keys: Sequence[str]) -> dict[str, object]:
-    found: dict[str, object] = {}
-    for obj in model.objects.filter(Q(uid__in=keys) | Q(code__in=keys)):  # type: ignore[attr-defined]
-        found[obj.uid] = obj
-        found[obj.code] = obj
+def _by_key(model: type[M], keys: Sequence[str]) -> dict[str, M]:
+    found: dict[str, M] = {}
+    for obj in model._default_manager.filter(Q(uid__in=keys) | Q(code__in=keys)):
+        found[getattr(obj, "uid")] = obj  # noqa: B009 - every catalog model has uid and code
+        found[getattr(obj, "code")] = obj  # noqa: B009
     return found
 
 
@@ -73,11 +76,12 @@ def resolve_dx(items: Sequence[str], catalog: Catalog) -> list[DxItem]:
     for item in items:
         head, _sep, tail = item.partition(".")
         if tail in RATE_METRICS and head in data_sets:
-            ds: DataSet = data_sets[head]  # type: ignore[assignment]
-            resolved.append(DxItem(f"{ds.uid}.{tail}", f"{ds.name} ({tail})", "rate",
-                                   data_set=ds, metric=tail))
+            ds: DataSet = data_sets[head]
+            resolved.append(
+                DxItem(f"{ds.uid}.{tail}", f"{ds.name} ({tail})", "rate", data_set=ds, metric=tail)
+            )
         elif head in elements:
-            element: DataElement = elements[head]  # type: ignore[assignment]
+            element: DataElement = elements[head]
             if element.value_type not in NUMERIC_VALUE_TYPES:
                 raise ValidationFailed(
                     _("%(name)s holds text, which cannot be aggregated.") % {"name": element.name}
@@ -85,17 +89,24 @@ def resolve_dx(items: Sequence[str], catalog: Catalog) -> list[DxItem]:
             catalog.elements[element.pk] = element
             if tail:
                 coc = cocs.get(tail)
-                if coc is None or coc.combo_id != element.category_combo_id:  # type: ignore[attr-defined]
+                if coc is None or coc.combo_id != element.category_combo_id:
                     raise ValidationFailed(
                         _("'%(item)s': unknown option combination '%(coc)s'.")
                         % {"item": item, "coc": tail}
                     )
-                resolved.append(DxItem(f"{element.uid}.{coc.uid}", f"{element.name} {coc.name}",  # type: ignore[attr-defined]
-                                       "operand", element=element, coc=coc))  # type: ignore[arg-type]
+                resolved.append(
+                    DxItem(
+                        f"{element.uid}.{coc.uid}",
+                        f"{element.name} {coc.name}",
+                        "operand",
+                        element=element,
+                        coc=coc,
+                    )
+                )
             else:
                 resolved.append(DxItem(element.uid, element.name, "element", element=element))
         elif head in indicators and not tail:
-            indicator: Indicator = indicators[head]  # type: ignore[assignment]
+            indicator: Indicator = indicators[head]
             try:
                 numerator = parse_expression(indicator.numerator)
                 denominator = parse_expression(indicator.denominator)
@@ -104,9 +115,16 @@ def resolve_dx(items: Sequence[str], catalog: Catalog) -> list[DxItem]:
                     _("The indicator %(name)s has a broken expression: %(err)s")
                     % {"name": indicator.name, "err": exc}
                 ) from None
-            resolved.append(DxItem(indicator.uid, indicator.name, "indicator",
-                                   indicator=indicator, numerator=numerator,
-                                   denominator=denominator))
+            resolved.append(
+                DxItem(
+                    indicator.uid,
+                    indicator.name,
+                    "indicator",
+                    indicator=indicator,
+                    numerator=numerator,
+                    denominator=denominator,
+                )
+            )
         else:
             raise ValidationFailed(_("Unknown data item '%(item)s'.") % {"item": item})
     _resolve_indicator_operands(resolved, catalog)
@@ -125,8 +143,10 @@ def _resolve_indicator_operands(items: list[DxItem], catalog: Catalog) -> None:
     if not operands:
         return
     elements = _by_key(DataElement, [op.data_element for op in operands])
-    cocs = _by_key(CategoryOptionCombo, [op.category_option_combo for op in operands
-                                         if op.category_option_combo])
+    cocs = _by_key(
+        CategoryOptionCombo,
+        [op.category_option_combo for op in operands if op.category_option_combo],
+    )
     for op in operands:
         element = elements.get(op.data_element)
         if element is None:
@@ -134,8 +154,8 @@ def _resolve_indicator_operands(items: list[DxItem], catalog: Catalog) -> None:
                 _("An indicator refers to the unknown data element '%(de)s'.")
                 % {"de": op.data_element}
             )
-        catalog.elements[element.pk] = element  # type: ignore[attr-defined]
-        catalog.element_by_key[op.data_element] = element  # type: ignore[assignment]
+        catalog.elements[element.pk] = element
+        catalog.element_by_key[op.data_element] = element
         if op.category_option_combo:
             coc = cocs.get(op.category_option_combo)
             if coc is None:
@@ -143,7 +163,7 @@ def _resolve_indicator_operands(items: list[DxItem], catalog: Catalog) -> None:
                     _("An indicator refers to the unknown option combination '%(coc)s'.")
                     % {"coc": op.category_option_combo}
                 )
-            catalog.coc_by_key[op.category_option_combo] = coc  # type: ignore[assignment]
+            catalog.coc_by_key[op.category_option_combo] = coc
 
 
 def resolve_periods(items: Sequence[str], today: date) -> list[Period]:

@@ -25,6 +25,8 @@ ANCESTOR = UnitAncestor._meta.db_table
 STAGED = StagedChange._meta.db_table
 OUTBOX = ValueChange._meta.db_table
 VALUES = "reporting_datavalue"
+LINKS = UnitLink._meta.db_table
+STATE = RollupState._meta.db_table
 KEY = "data_element_id, category_option_combo_id, attribute_option_combo_id, unit_id, period"
 
 
@@ -54,13 +56,15 @@ def _rebuild_ancestors() -> int:
     for unit_id, path in Unit.objects.values_list("pk", "path"):
         for uid in path.strip("/").split("/")[:-1]:
             ancestor = ids[uid]
-            rows.append(UnitAncestor(unit_id=unit_id, ancestor_id=ancestor, ancestor_depth=depth[ancestor]))
+            rows.append(
+                UnitAncestor(unit_id=unit_id, ancestor_id=ancestor, ancestor_depth=depth[ancestor])
+            )
     UnitAncestor.objects.all().delete()
     UnitAncestor.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
 
-def _insert_from_values(where: str = "", params: Iterable[object] = ()) -> None:
+def _insert_from_values(where: str = "", params: Iterable[int] = ()) -> None:
     """Aggregate raw values onto their ancestors (optionally only some ancestors)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -96,7 +100,9 @@ def rebuild() -> RebuildStats:
             cursor.execute(f"DELETE FROM {OUTBOX}")
             cursor.execute(f"DELETE FROM {STAGED}")
         _insert_from_values()
-        state.link_watermark = UnitLink.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        state.link_watermark = (
+            UnitLink.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        )
         state.rebuilt_at = timezone.now()
         state.save()
     if connection.vendor == "postgresql":
@@ -112,8 +118,8 @@ def pending() -> tuple[bool, bool]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT (SELECT MAX(id) FROM {OUTBOX}),
-                       (SELECT MAX(id) FROM {UnitLink._meta.db_table}),
-                       (SELECT link_watermark FROM {RollupState._meta.db_table} WHERE singleton = 1)"""
+                       (SELECT MAX(id) FROM {LINKS}),
+                       (SELECT link_watermark FROM {STATE} WHERE singleton = 1)"""
         )
         last_change, last_link, watermark = cursor.fetchone()
     return last_change is not None, (last_link or 0) > (watermark if watermark is not None else -1)

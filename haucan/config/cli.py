@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_manage)
 
     p = sub.add_parser("bench", help="run a benchmark program (source checkout only)")
-    p.add_argument("program", choices=["entry"])
+    p.add_argument("program", choices=["entry", "analytics"])
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
 

@@ -5,6 +5,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 
+from haucan.config.api import api
+
 
 def _admins_only(request: HttpRequest) -> bool:
     """The Django admin is for system administrators only (superusers)."""
@@ -15,6 +17,7 @@ def _admins_only(request: HttpRequest) -> bool:
 admin.site.has_permission = _admins_only  # type: ignore[method-assign]
 admin.site.site_header = "Hậu Cần Số"
 
+
 def health(request: HttpRequest) -> HttpResponse:
     """Public liveness probe for load balancers: the process answers and the database responds."""
     with connection.cursor() as cursor:
@@ -24,6 +27,7 @@ def health(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("health/", health, name="health"),
+    path("api/", api.urls),
     path("django-admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("haucan.web.urls")),

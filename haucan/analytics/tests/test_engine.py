@@ -32,7 +32,10 @@ def test_sum_rolls_up_the_tree_immediately(world, fuel_form):
     put(world, fuel_form, world.regiment_b, "202401", [("PET_ISSUED", "7")])
     de = fuel_form.issued.uid
     result = query(SYSTEM, "PET_ISSUED", "202401", f"{world.division.uid};{world.regiment_a.uid}")
-    assert result == {(de, "202401", world.division.uid): 22.0, (de, "202401", world.regiment_a.uid): 15.0}
+    assert result == {
+        (de, "202401", world.division.uid): 22.0,
+        (de, "202401", world.regiment_a.uid): 15.0,
+    }
     put(world, fuel_form, world.battalion_a, "202401", [("PET_ISSUED", "1")])
     assert query(SYSTEM, "PET_ISSUED", "2024Q1", world.ministry.uid) == {
         (de, "2024Q1", world.ministry.uid): 13.0

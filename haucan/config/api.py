@@ -1,0 +1,88 @@
+"""The HTTP API: one django-ninja instance at /api (OpenAPI 3 at /api/schema, docs at /api/docs).
+
+Errors are JSON in DHIS2's WebMessage shape, so DHIS2 clients read them as they expect, and never
+an HTML page: a `HaucanError` keeps its status, anything else is a logged 500 with a plain message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import authenticate
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import HttpBasicAuth, django_auth
+
+from haucan.core.errors import HaucanError
+
+log = logging.getLogger(__name__)
+
+
+class BasicAuth(HttpBasicAuth):
+    """HTTP Basic, as DHIS2 scripts use it; the user becomes request.user for the Scope."""
+
+    def authenticate(self, request: HttpRequest, username: str, password: str) -> object | None:
+        user = authenticate(request, username=username, password=password)
+        if user is None or not user.is_active:
+            return None
+        request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Hậu Cần Số API",
+    version="1",
+    description="DHIS2-compatible aggregate API and module APIs of Hậu Cần Số.",
+    auth=[django_auth, BasicAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/schema",
+)
+
+
+def _message(request: HttpRequest, status: int, message: str, code: str = "") -> HttpResponse:
+    body = {
+        "httpStatus": HttpResponse(status=status).reason_phrase,
+        "httpStatusCode": status,
+        "status": "ERROR",
+        "message": message,
+    }
+    if code:
+        body["errorCode"] = code
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(HaucanError)
+def _haucan_error(request: HttpRequest, exc: HaucanError) -> HttpResponse:
+    return _message(request, exc.status, exc.message, type(exc).__name__)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _message(request, 404, str(exc) or "Not found")
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _message(request, 401, "Authentication required")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _message(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("API error on %s", request.path)
+    return _message(request, 500, "Internal error; it has been logged.")
+
+
+def _register_routers() -> None:
+    from haucan.analytics.api import router as analytics_router
+
+    api.add_router("", analytics_router)
+
+
+_register_routers()
