@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 from datetime import date
+from typing import TypeVar
 
 from django.db.models import Model, Q
 from django.utils.translation import gettext as _
