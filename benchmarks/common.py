@@ -37,7 +37,7 @@ def measure(name: str, run: Callable[[], object], *, runs: int, warmup: int = 3)
         run()
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
     return Measure(name, round(statistics.median(samples), 2), round(p95, 2), runs, queries)
 
 

@@ -27,8 +27,15 @@ ELEMENTS, SECTIONS, RULES = 75, 5, 20
 
 def _bench_form(unit_id: int) -> tuple[str, list[tuple[str, str]]]:
     """Create (once) the 300-cell benchmark form and its 20 rules; return its code and cells."""
-    from haucan.catalog.models import DataElement, DataSet, DataSetElement, Section
-    from haucan.catalog.models import SectionElement, ValidationRule, ValueType
+    from haucan.catalog.models import (
+        DataElement,
+        DataSet,
+        DataSetElement,
+        Section,
+        SectionElement,
+        ValidationRule,
+        ValueType,
+    )
     from haucan.catalog.services import create_category_combo, ensure_default_combo
     from haucan.core.scope import Scope
 
@@ -41,17 +48,34 @@ def _bench_form(unit_id: int) -> tuple[str, list[tuple[str, str]]]:
             code="BENCH_FUEL",
             name="Nhóm nhiên liệu (bench)",
             categories=[
-                ("BENCH_FUEL_GROUP", "Nhóm nhiên liệu (bench)",
-                 [("BX92", "Xăng A92"), ("BX95", "Xăng A95"), ("BDO", "Diesel"), ("BJET", "TC-1")]),
+                (
+                    "BENCH_FUEL_GROUP",
+                    "Nhóm nhiên liệu (bench)",
+                    [
+                        ("BX92", "Xăng A92"),
+                        ("BX95", "Xăng A95"),
+                        ("BDO", "Diesel"),
+                        ("BJET", "TC-1"),
+                    ],
+                ),
             ],
         )
         data_set = DataSet.objects.create(
-            code=code, name="Biểu mẫu 300 ô (đo hiệu năng)", domain="petroleum",
-            period_type="Monthly", category_combo=ensure_default_combo(), timely_days=3650,
+            code=code,
+            name="Biểu mẫu 300 ô (đo hiệu năng)",
+            domain="petroleum",
+            period_type="Monthly",
+            category_combo=ensure_default_combo(),
+            timely_days=3650,
         )
         elements = DataElement.objects.bulk_create(
-            DataElement(code=f"BENCH_E{i:02d}", name=f"Chỉ tiêu đo {i:02d}", domain="petroleum",
-                        value_type=ValueType.NUMBER, category_combo=combo)
+            DataElement(
+                code=f"BENCH_E{i:02d}",
+                name=f"Chỉ tiêu đo {i:02d}",
+                domain="petroleum",
+                value_type=ValueType.NUMBER,
+                category_combo=combo,
+            )
             for i in range(ELEMENTS)
         )
         elements = list(DataElement.objects.filter(code__startswith="BENCH_E").order_by("code"))
@@ -63,19 +87,31 @@ def _bench_form(unit_id: int) -> tuple[str, list[tuple[str, str]]]:
             section = Section.objects.create(data_set=data_set, name=f"Phần {s + 1}", sort_order=s)
             SectionElement.objects.bulk_create(
                 SectionElement(section=section, data_element=e, sort_order=i)
-                for i, e in enumerate(elements[s * per:(s + 1) * per])
+                for i, e in enumerate(elements[s * per : (s + 1) * per])
             )
         for r in range(RULES):
             ValidationRule.objects.create(
-                code=f"BENCH_R{r:02d}", name=f"Quy tắc đo {r:02d}", domain="petroleum",
-                period_type="Monthly", left=f"#{{BENCH_E{r:02d}}}",
-                operator="greater_than_or_equal_to", right=f"#{{BENCH_E{r:02d}.BENCH_FUEL_1}}",
+                code=f"BENCH_R{r:02d}",
+                name=f"Quy tắc đo {r:02d}",
+                domain="petroleum",
+                period_type="Monthly",
+                left=f"#{{BENCH_E{r:02d}}}",
+                operator="greater_than_or_equal_to",
+                right=f"#{{BENCH_E{r:02d}.BENCH_FUEL_1}}",
                 importance="MEDIUM",
             )
         data_set.units.add(unit_id)
     cocs = ["BENCH_FUEL_1", "BENCH_FUEL_2", "BENCH_FUEL_3", "BENCH_FUEL_4"]
     cells = [(f"BENCH_E{i:02d}", coc) for i in range(ELEMENTS) for coc in cocs]
     return code, cells
+
+
+def _describe(connection: object) -> str:
+    if connection.vendor == "sqlite":  # type: ignore[attr-defined]
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    return f"PostgreSQL {connection.pg_version}"  # type: ignore[attr-defined]
 
 
 def worker(database: str) -> dict[str, object]:
@@ -89,14 +125,17 @@ def worker(database: str) -> dict[str, object]:
 
     from benchmarks.common import measure
     from haucan.accounts.models import Assignment
+    from haucan.catalog.models import DataSet
     from haucan.core.periods import PeriodType, period_of
     from haucan.core.scope import Scope
     from haucan.demo.loader import load_demo
     from haucan.org.models import Unit
     from haucan.reporting.models import CompleteRegistration
     from haucan.reporting.services.values import CellInput, resolve_target, save_values
-    from haucan.catalog.models import DataSet
 
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     if not Unit.objects.exists():
@@ -109,7 +148,9 @@ def worker(database: str) -> dict[str, object]:
     CompleteRegistration.objects.filter(data_set=data_set).delete()
     system = Scope.system("bench")
     target = resolve_target(system, data_set, clerk.unit, period)
-    save_values(system, target, [CellInput(de, str(10 + n % 7), coc) for n, (de, coc) in enumerate(cells)])
+    save_values(
+        system, target, [CellInput(de, str(10 + n % 7), coc) for n, (de, coc) in enumerate(cells)]
+    )
 
     client = Client()
     client.force_login(clerk.user)
@@ -123,7 +164,12 @@ def worker(database: str) -> dict[str, object]:
 
     def save_one() -> None:
         state["n"] += 1
-        body = {**query, "de": "BENCH_E00", "coc": "BENCH_FUEL_2", "value": str(100 + state["n"] % 50)}
+        body = {
+            **query,
+            "de": "BENCH_E00",
+            "coc": "BENCH_FUEL_2",
+            "value": str(100 + state["n"] % 50),
+        }
         if state["version"] is not None:
             body["version"] = str(state["version"])
         response = client.post("/reporting/entry/save/", body)
@@ -140,7 +186,7 @@ def worker(database: str) -> dict[str, object]:
         assert client.get("/health/").status_code == 200
 
     results = {
-        "database": f"{connection.vendor} {'.'.join(map(str, connection.Database.sqlite_version_info)) if connection.vendor == 'sqlite' else connection.pg_version}",
+        "database": _describe(connection),
         "demo_load_seconds": load_seconds,
         "cells": len(cells),
         "rules": RULES,
@@ -158,13 +204,31 @@ def _run_worker(database: str) -> dict[str, object]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
     env.pop("DATABASE_URL", None)
     if database == "postgresql":
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "DROP DATABASE IF EXISTS haucan_bench"], check=True)
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE haucan_bench"], check=True)
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-qc",
+                "DROP DATABASE IF EXISTS haucan_bench",
+            ],
+            check=True,
+        )
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE haucan_bench"],
+            check=True,
+        )
         env["DATABASE_URL"] = PG_URL
     env["HAUCAN_DATA_DIR"] = tempfile.mkdtemp(prefix="haucan-bench-")
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.entry", "--worker", database],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
@@ -204,8 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.common import write_results
 
     runs = {db: _run_worker(db) for db in args.databases.split(",")}
-    payload = {"program": "entry", "targets_ms": TARGETS_MS, "runs": runs,
-               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    payload = {
+        "program": "entry",
+        "targets_ms": TARGETS_MS,
+        "runs": runs,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
     markdown = _markdown(runs)
     write_results("entry", payload, markdown)
     print(markdown)
