@@ -12,4 +12,5 @@ urlpatterns = [
     path("units/", include("haucan.org.urls")),
     path("catalog/", include("haucan.catalog.urls")),
     path("reporting/", include("haucan.reporting.urls")),
+    path("dashboards/", include("haucan.dashboards.urls")),
 ]

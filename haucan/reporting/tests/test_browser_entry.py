@@ -4,8 +4,8 @@ stale-edit conflict. Run with `pytest -m browser`; skipped when /usr/bin/chromiu
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
