@@ -13,7 +13,7 @@ class AssignmentInline(admin.TabularInline):
 @admin.register(User)
 class HaucanUserAdmin(UserAdmin):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Hậu Cần Số", {"fields": ("full_name", "rank", "position", "phone")}),
     )
     list_display = ("username", "full_name", "is_active", "is_superuser", "last_login")
