@@ -1783,10 +1783,13 @@ def load_demo(*, months: int = 24, seed: int = 20231, verbose: bool = False) -> 
                 "seed": seed,
             },
         )
-    # Build the analytics rollups now, so the first dashboard does not pay for it.
+    # Build the analytics rollups now, so the first dashboard does not pay for it, and ship the
+    # Operations Room's demo dashboards.
     from haucan.analytics import store
+    from haucan.dashboards.services import load_demo_dashboards
 
     store.rebuild()
+    load_demo_dashboards(Scope.system("demo"))
     return DemoSummary(
         units=len(units),
         levels=len(LEVELS),
