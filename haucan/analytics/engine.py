@@ -30,7 +30,12 @@ from haucan.analytics.resolve import (
     resolve_periods,
     resolve_units,
 )
-from haucan.catalog.models import AggregationType, CategoryOptionCombo, Constant
+from haucan.catalog.models import (
+    NUMERIC_VALUE_TYPES,
+    AggregationType,
+    CategoryOptionCombo,
+    Constant,
+)
 from haucan.core.errors import ValidationFailed
 from haucan.core.expressions import Operand
 from haucan.core.periods import Period
@@ -268,6 +273,7 @@ class Plan:
         self.end = max(p.end for p in all_periods)
         self.pieces: dict[tuple[int, date | None], list[Component]] = {}
         self._members: dict[tuple[object, ...], set[int]] = {}
+        self._option_cache: dict[tuple[tuple[int, ...], ...], set[int]] = {}
         self._plan_pieces()
 
     def day_of(self, period: Period) -> date | None:
@@ -287,6 +293,19 @@ class Plan:
             history = history or TreeHistory(min(d for d in days if d is not None))
             for target, pieces in components(history, targets, day).items():
                 self.pieces[(target, day)] = pieces
+        self._keep_scope()
+
+    def _keep_scope(self) -> None:
+        """Drop past pieces outside today's scope: a unit that has left the actor's subtree
+        takes its data with it, even when the tree of a past date put it under theirs."""
+        if self.scope.is_global or all(day is None for _target, day in self.pieces):
+            return  # today's targets were scope-checked when resolved
+        ids = {p.unit_id for pieces in self.pieces.values() for p in pieces}
+        paths = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "path"))
+        outside = {pk for pk, path in paths.items() if not self.scope.covers_path(path)}
+        if outside:
+            for key, pieces in self.pieces.items():
+                self.pieces[key] = [p for p in pieces if p.unit_id not in outside]
 
     def members_of(self, units: UnitGroup, day: date | None) -> set[int]:
         key = (units.key, tuple(u.pk for u in units.units), day)
@@ -297,17 +316,24 @@ class Plan:
             self._members[key] = covered
         return self._members[key]
 
-    def option_filter(self, options: tuple[int, ...]) -> set[int] | None:
-        """The option combos that contain every chosen option, or None for all."""
+    def option_filter(self, options: tuple[frozenset[int], ...]) -> set[int] | None:
+        """The option combos holding, for each chosen category, one of its chosen options;
+        None when no category restricts the cell."""
         if not options:
             return None
-        cocs: dict[int, set[int]] = defaultdict(set)
+        key = tuple(sorted(tuple(sorted(s)) for s in options))
+        if key in self._option_cache:
+            return self._option_cache[key]
+        wanted = set().union(*options)
+        held: dict[int, set[int]] = defaultdict(set)
         through = CategoryOptionCombo.options.through
-        for coc_id, option_id in through.objects.filter(categoryoption_id__in=options).values_list(
+        for coc_id, option_id in through.objects.filter(categoryoption_id__in=wanted).values_list(
             "categoryoptioncombo_id", "categoryoption_id"
         ):
-            cocs[coc_id].add(option_id)
-        return {c for c, found in cocs.items() if set(options) <= found}
+            held[coc_id].add(option_id)
+        allowed = {c for c, found in held.items() if all(found & s for s in options)}
+        self._option_cache[key] = allowed
+        return allowed
 
 
 def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None) -> AnalyticsResult:
@@ -328,12 +354,12 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
         coc_ids: set[int] | None,
         units: UnitGroup,
         periods: PeriodGroup,
-        options: tuple[int, ...],
+        options: tuple[frozenset[int], ...],
     ) -> float | None:
         element = plan.catalog.elements[element_id]
         aggregation = plan.query.aggregation_type or element.aggregation_type
-        if aggregation in SKIP_TYPES:
-            return None
+        if aggregation in SKIP_TYPES or element.value_type not in NUMERIC_VALUE_TYPES:
+            return None  # text, yes/no and NONE elements are not aggregated
         allowed = plan.option_filter(options)
         if coc_ids is not None:
             allowed = coc_ids if allowed is None else allowed & coc_ids
@@ -369,7 +395,7 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
         return _finish(rows, aggregation, periods.days)
 
     def dx_value(
-        item: DxItem, units: UnitGroup, periods: PeriodGroup, options: tuple[int, ...]
+        item: DxItem, units: UnitGroup, periods: PeriodGroup, options: tuple[frozenset[int], ...]
     ) -> float | None:
         if item.kind == "element":
             return element_value(item.element.pk, None, units, periods, options)  # type: ignore[union-attr]
@@ -414,12 +440,12 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
         item = chosen.get("dx", (None, plan.dx_items[0]))[1]
         period_group = chosen.get("pe", (None, plan.period_groups[0]))[1]
         unit_group = chosen.get("ou", (None, plan.unit_groups[0]))[1]
-        options: list[int] = []
+        options: list[frozenset[int]] = []
         for name, _dim, _is_filter in plan.categories:
             group = chosen.get(
                 name, (None, option_groups[name][0][1] if option_groups[name] else ())
             )[1]
-            options.extend(group)  # type: ignore[arg-type]
+            options.append(frozenset(group))  # type: ignore[arg-type]
         value = dx_value(item, unit_group, period_group, tuple(options))  # type: ignore[arg-type]
         if value is not None:
             rows.append([key for key, _obj in combination] + [_format(value)])
@@ -440,8 +466,7 @@ def _option_groups(plan: Plan) -> dict[str, list[tuple[str, object]]]:
     groups: dict[str, list[tuple[str, object]]] = {}
     for name, dimension, is_filter in plan.categories:
         if is_filter:
-            # A filter on several options of one category means any of them: handled as
-            # separate cells summed would double count nothing, since a value has one option.
+            # A filter on several options of one category means any of them.
             groups[name] = [("", tuple(o.pk for o in dimension.options))]
         else:
             groups[name] = [(o.uid, (o.pk,)) for o in dimension.options]

@@ -11,7 +11,6 @@ from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
 from haucan.catalog.models import (
-    NUMERIC_VALUE_TYPES,
     Category,
     CategoryOption,
     CategoryOptionCombo,
@@ -82,10 +81,6 @@ def resolve_dx(items: Sequence[str], catalog: Catalog) -> list[DxItem]:
             )
         elif head in elements:
             element: DataElement = elements[head]
-            if element.value_type not in NUMERIC_VALUE_TYPES:
-                raise ValidationFailed(
-                    _("%(name)s holds text, which cannot be aggregated.") % {"name": element.name}
-                )
             catalog.elements[element.pk] = element
             if tail:
                 coc = cocs.get(tail)
