@@ -335,9 +335,13 @@ class Indicator(Identified):
         _("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL
     )
     numerator = models.TextField(_("numerator"))
-    numerator_description = models.CharField(max_length=230, blank=True)
+    numerator_description = models.CharField(
+        _("numerator description"), max_length=230, blank=True
+    )
     denominator = models.TextField(_("denominator"), default="1")
-    denominator_description = models.CharField(max_length=230, blank=True)
+    denominator_description = models.CharField(
+        _("denominator description"), max_length=230, blank=True
+    )
     factor = models.FloatField(_("factor"), default=1)
     decimals = models.PositiveSmallIntegerField(_("decimals"), default=1)
 
@@ -378,6 +382,7 @@ class ValidationRule(Identified):
     period_type = models.CharField(_("period type"), max_length=20, choices=PERIOD_TYPE_CHOICES)
     left = models.TextField(_("left side"))
     left_missing = models.CharField(
+        _("when the left side is missing"),
         max_length=30,
         choices=MissingValueStrategy,
         default=MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING,
@@ -385,6 +390,7 @@ class ValidationRule(Identified):
     operator = models.CharField(_("operator"), max_length=30, choices=Operator)
     right = models.TextField(_("right side"))
     right_missing = models.CharField(
+        _("when the right side is missing"),
         max_length=30,
         choices=MissingValueStrategy,
         default=MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING,
@@ -402,9 +408,9 @@ class NormSet(Identified):
     """A table of standards, norms or quotas (tiêu chuẩn / định mức / hạn mức)."""
 
     class Kind(models.TextChoices):
-        STANDARD = "standard", _("Standard (tiêu chuẩn)")
-        NORM = "norm", _("Norm (định mức)")
-        QUOTA = "quota", _("Quota (hạn mức)")
+        STANDARD = "standard", _("Standard")
+        NORM = "norm", _("Norm")
+        QUOTA = "quota", _("Quota")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.NORM)
     domain = models.CharField(

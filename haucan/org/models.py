@@ -100,8 +100,10 @@ class UnitLink(models.Model):
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    reason = models.CharField(max_length=10, choices=LinkReason, default=LinkReason.OPENED)
-    note = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(
+        _("reason"), max_length=10, choices=LinkReason, default=LinkReason.OPENED
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["unit_id", "valid_from"]

@@ -21,7 +21,7 @@ from haucan.core.periods import Period, PeriodType, period_of
 from haucan.core.scope import Action, Domain, Scope
 from haucan.org.models import Unit
 from haucan.org.queries import scope_filter
-from haucan.reporting.models import CompleteRegistration, DataValue, DataValueAudit
+from haucan.reporting.models import CompleteRegistration, DataValue, DataValueAudit, Origin
 from haucan.reporting.services.values import Target, is_locked
 
 PAST_PERIODS = 12  # how many past periods the entry screen offers
@@ -82,6 +82,11 @@ class CellValue:
     follow_up: bool
     origin: str
     source: str
+
+    @property
+    def origin_label(self) -> str:
+        """The path the value came through, in the active language ("Nhập liệu", "API", …)."""
+        return str(Origin(self.origin).label) if self.origin in Origin.values else self.origin
 
 
 def current_values(scope: Scope, target: Target) -> dict[tuple[int, int], CellValue]:
