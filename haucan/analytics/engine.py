@@ -445,7 +445,7 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
             group = chosen.get(
                 name, (None, option_groups[name][0][1] if option_groups[name] else ())
             )[1]
-            options.append(frozenset(group))  # type: ignore[arg-type]
+            options.append(frozenset(group))  # type: ignore[call-overload]
         value = dx_value(item, unit_group, period_group, tuple(options))  # type: ignore[arg-type]
         if value is not None:
             rows.append([key for key, _obj in combination] + [_format(value)])

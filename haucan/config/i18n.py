@@ -19,7 +19,7 @@ PO_PATH = PACKAGE_DIR / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haucan.config.settings")
     import django
-    import polib  # type: ignore[import-untyped]
+    import polib
     from django.core.management import call_command
 
     django.setup()

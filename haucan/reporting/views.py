@@ -369,16 +369,16 @@ def save(request: HttpRequest) -> JsonResponse:
     except HaucanError as exc:
         return _json_error(exc)
     element = structure.element_by_key[de_key]
-    row = structure.rows_by_element[element.pk]
-    combo = structure.combo_by_key[coc_key] if coc_key else row.combos[0]
-    row = result.rows.get((element.pk, combo.pk))
-    value = "" if row is None or row.deleted else display_value(element, row.value)
+    form_row = structure.rows_by_element[element.pk]
+    combo = structure.combo_by_key[coc_key] if coc_key else form_row.combos[0]
+    stored = result.rows.get((element.pk, combo.pk))
+    value = "" if stored is None or stored.deleted else display_value(element, stored.value)
     return JsonResponse(
         {
             "ok": True,
             "version": result.versions.get((element.pk, combo.pk), 0),
             "value": value,
-            "comment": row.comment if row is not None else "",
+            "comment": stored.comment if stored is not None else "",
         }
     )
 

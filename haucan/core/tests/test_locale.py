@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import polib  # type: ignore[import-untyped]
+import polib
 import pytest
 from django.utils import translation
 
@@ -76,7 +76,7 @@ def test_translations_keep_placeholders(po: polib.POFile) -> None:
     assert not wrong, "translations whose placeholders differ from the msgid:\n" + "\n".join(wrong)
 
 
-def _po_messages(po: polib.POFile) -> dict[Key, object]:
+def _po_messages(po: polib.POFile | polib.MOFile) -> dict[Key, object]:
     messages: dict[Key, object] = {}
     for entry in po.translated_entries():
         if entry.msgid_plural:

@@ -105,7 +105,8 @@ def generate_limits(
         numeric_value__isnull=False,
     ).values_list("data_element_id", "unit_id", "category_option_combo_id", "numeric_value")
     for de, unit, coc, number in rows.iterator(chunk_size=10_000):
-        series[(de, unit, coc)].append(number)
+        if number is not None:
+            series[(de, unit, coc)].append(number)
     manual = set(
         MinMaxLimit.objects.filter(
             data_element_id__in=element_ids, unit__path__startswith=root.path, generated=False

@@ -30,7 +30,7 @@ ROUNDS = 15
 def _file_database(transactional_db: None) -> None:
     # An in-memory SQLite test database is shared between connections with table locks that fail
     # at once ("database table is locked") instead of waiting like the real WAL file does.
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
         pytest.skip(
             "two connections need a file database: set HAUCAN_TEST_SQLITE=/tmp/haucan-test.sqlite3"
         )
@@ -106,7 +106,9 @@ def test_blind_writes_of_two_clerks_are_all_audited(world, scope_of, fuel_form, 
     assert notes.count() == len(accepted["clerk_a"]) + len(accepted["clerk_a2"])
     stored = DataValue.objects.get(data_element=fuel_form.note)
     assert stored.version == notes.count()  # one version per accepted write, none skipped
-    assert stored.value == notes.order_by("-changed_at", "-id").first().value
+    latest = notes.order_by("-changed_at", "-id").first()
+    assert latest is not None
+    assert stored.value == latest.value
 
 
 @pytest.mark.django_db(transaction=True)

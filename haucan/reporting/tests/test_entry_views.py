@@ -151,7 +151,7 @@ def test_save_accepts_form_encoded_bodies(world, login, fuel_form):
         "40",
         coc=coc("FUEL_DO")
         if CategoryOptionCombo.objects.filter(code="FUEL_DO").exists()
-        else CategoryOptionCombo.objects.filter(combo=fuel_form.stock.category_combo).last().uid,
+        else CategoryOptionCombo.objects.filter(combo=fuel_form.stock.category_combo).last().uid,  # type: ignore[union-attr]
         as_json=False,
     )
     assert response.status_code == 200

@@ -13,8 +13,9 @@ def test_bounds_by_sd_and_by_mad():
     assert bounds(history, "sd", 2) == pytest.approx((8.1716, 13.8284), abs=1e-3)
     # One wild value barely moves the MAD bounds but stretches the SD ones.
     wild = [*history, 500.0]
-    _sd_low, sd_high = bounds(wild, "sd", 2)
-    _mad_low, mad_high = bounds(wild, "mad", 3)
+    sd_bounds, mad_bounds = bounds(wild, "sd", 2), bounds(wild, "mad", 3)
+    assert sd_bounds is not None and mad_bounds is not None
+    sd_high, mad_high = sd_bounds[1], mad_bounds[1]
     assert sd_high > 400 and mad_high < 20
     assert bounds([1.0, 2.0], "sd", 2) is None
     with pytest.raises(ValidationFailed):
