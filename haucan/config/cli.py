@@ -178,6 +178,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return int(module.main(args.rest))
 
 
+def cmd_warehouse(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from haucan.analytics.warehouse import export_warehouse
+
+    formats = tuple(f for f in args.format.split(",") if f.strip())
+    summary = export_warehouse(
+        Path(args.out), formats, progress=lambda step: print(f"Exporting {step}…")
+    )
+    print(summary.describe())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="haucan", description="Hậu Cần Số: digital logistics for the army."
@@ -226,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("program", choices=["entry", "analytics"])
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("warehouse", help="export raw values and monthly totals (CSV, Parquet)")
+    p.add_argument("action", choices=["export"])
+    p.add_argument("--out", required=True, help="the folder to write the warehouse into")
+    p.add_argument("--format", default="csv,parquet", help="csv, parquet or csv,parquet")
+    p.set_defaults(func=cmd_warehouse)
 
     for name in ("worker", "import", "export", "backup"):
         p = sub.add_parser(name, help="(not available yet)")

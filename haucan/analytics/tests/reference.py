@@ -14,9 +14,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.utils import timezone
 
+from haucan.analytics.query import AnalyticsQuery
 from haucan.catalog.models import (
     NUMERIC_VALUE_TYPES,
     Category,
@@ -82,8 +84,8 @@ class _DxItem:
     rate: str = ""
 
 
-def _by_uid_or_code(model: type, key: str) -> object | None:
-    return model.objects.filter(uid=key).first() or model.objects.filter(code=key).first()  # type: ignore[attr-defined]
+def _by_uid_or_code(model: Any, key: str | None) -> Any:
+    return model.objects.filter(uid=key).first() or model.objects.filter(code=key).first()
 
 
 class _World:
@@ -288,16 +290,21 @@ def aggregate(rows: list[Row], aggregation: str, query_days: int) -> float | Non
 
 
 class _Evaluator:
-    def __init__(self, scope: Scope, query: object, world: _World) -> None:
+    def __init__(self, scope: Scope, query: AnalyticsQuery, world: _World) -> None:
         self.scope = scope
         self.query = query
         self.world = world
-        self.hierarchy: str = query.hierarchy  # type: ignore[attr-defined]
-        self.override: str | None = query.aggregation_type  # type: ignore[attr-defined]
+        self.hierarchy: str = query.hierarchy
+        self.override: str | None = query.aggregation_type
         self.constants: dict[str, float] = {}
         for constant in Constant.objects.all():
             self.constants[constant.uid] = constant.value
             self.constants[constant.code] = constant.value
+
+    def visible(self, units: set[int]) -> set[int]:
+        """The scope cuts every subtree to the units it covers today (issue 4: "clerk_b's data
+        never appears in clerk_a's results", whichever tree the query aggregates by)."""
+        return {u for u in units if self.scope.covers_path(self.world.units[u].path)}
 
     def rows_for(
         self,
@@ -308,7 +315,7 @@ class _Evaluator:
         top: Unit,
         option_ids: set[int] | None,
     ) -> list[Row]:
-        inside = self.world.subtree(top, _tree_day(self.hierarchy, period))
+        inside = self.visible(self.world.subtree(top, _tree_day(self.hierarchy, period)))
         chosen = []
         for r in self.world.rows:
             if r.element_id != element.pk or r.unit_id not in inside:
@@ -350,10 +357,10 @@ class _Evaluator:
             coc_id = aoc_id = None
             if operand.category_option_combo not in (None, "*"):
                 coc = _by_uid_or_code(CategoryOptionCombo, operand.category_option_combo)
-                coc_id = coc.pk  # type: ignore[union-attr]
+                coc_id = coc.pk
             if operand.attribute_option_combo not in (None, "*"):
                 aoc = _by_uid_or_code(CategoryOptionCombo, operand.attribute_option_combo)
-                aoc_id = aoc.pk  # type: ignore[union-attr]
+                aoc_id = aoc.pk
             operands[operand] = self.element_value(
                 element, coc_id, period, top, None, aoc_id, use_override=False
             )
@@ -366,7 +373,7 @@ class _Evaluator:
         return float(num) / float(den) * indicator.factor
 
     def rate_value(self, data_set: DataSet, kind: str, period: Period, top: Unit) -> float | None:
-        inside = self.world.subtree(top, _tree_day(self.hierarchy, period))
+        inside = self.visible(self.world.subtree(top, _tree_day(self.hierarchy, period)))
         assigned = set(data_set.units.values_list("pk", flat=True))
         complete = {
             (r.period, r.unit_id): r.on_time
@@ -395,16 +402,16 @@ class _Evaluator:
         }[kind]
 
 
-def evaluate(scope: Scope, query: object) -> Reference:
+def evaluate(scope: Scope, query: AnalyticsQuery) -> Reference:
     """The answer the documented semantics gives to `query` (an AnalyticsQuery) for `scope`."""
     world = _World()
     evaluator = _Evaluator(scope, query, world)
-    dimensions: list[tuple[str, tuple[str, ...]]] = list(query.dimensions)  # type: ignore[attr-defined]
-    filters: list[tuple[str, tuple[str, ...]]] = list(query.filters)  # type: ignore[attr-defined]
-    relative_to: date | None = query.relative_period_date  # type: ignore[attr-defined]
+    dimensions: list[tuple[str, tuple[str, ...]]] = list(query.dimensions)
+    filters: list[tuple[str, tuple[str, ...]]] = list(query.filters)
+    relative_to: date | None = query.relative_period_date
 
     # Resolve every dimension (and filter) to (id, object) choices.
-    axes: dict[str, list[tuple[str, object]]] = {}
+    axes: dict[str, list[tuple[str, Any]]] = {}
     category_axis: str | None = None
     category_filter: set[int] | None = None
     for name, items in (*dimensions, *filters):
@@ -432,7 +439,9 @@ def evaluate(scope: Scope, query: object) -> Reference:
     result = Reference()
     order = [name for name, _items in dimensions]
 
-    def cells(index: int, chosen: dict[str, tuple[str, object]]) -> Iterable[dict]:
+    def cells(
+        index: int, chosen: dict[str, tuple[str, Any]]
+    ) -> Iterable[dict[str, tuple[str, Any]]]:
         names = list(axes)
         if index == len(names):
             yield dict(chosen)
@@ -443,29 +452,29 @@ def evaluate(scope: Scope, query: object) -> Reference:
 
     for cell in cells(0, {}):
         key = tuple(cell[name][0] for name in order)
-        dx: _DxItem = cell["dx"][1]  # type: ignore[assignment]
-        period: Period = cell["pe"][1]  # type: ignore[assignment]
-        top: Unit = cell["ou"][1]  # type: ignore[assignment]
+        dx = cell["dx"][1]  # a _DxItem
+        period: Period = cell["pe"][1]
+        top: Unit = cell["ou"][1]
         option_ids = category_filter
         if category_axis is not None:
-            option_ids = {cell[category_axis][1]}  # type: ignore[arg-type]
+            option_ids = {cell[category_axis][1]}
         try:
             if dx.kind in ("indicator", "rate") and option_ids is not None:
                 raise _Undecided
             if dx.kind == "element":
-                value = evaluator.element_value(dx.element, None, period, top, option_ids)  # type: ignore[arg-type]
+                value = evaluator.element_value(dx.element, None, period, top, option_ids)
             elif dx.kind == "operand":
                 value = evaluator.element_value(
-                    dx.element,  # type: ignore[arg-type]
-                    dx.coc.pk,  # type: ignore[union-attr]
+                    dx.element,
+                    dx.coc.pk,
                     period,
                     top,
                     option_ids,
                 )
             elif dx.kind == "indicator":
-                value = evaluator.indicator_value(dx.indicator, period, top)  # type: ignore[arg-type]
+                value = evaluator.indicator_value(dx.indicator, period, top)
             else:
-                value = evaluator.rate_value(dx.data_set, dx.rate, period, top)  # type: ignore[arg-type]
+                value = evaluator.rate_value(dx.data_set, dx.rate, period, top)
         except _Undecided:
             result.undecided.add(key)
             continue
