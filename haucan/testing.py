@@ -8,11 +8,14 @@ petroleum catalog army-wide, and `admin` administers everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from haucan.accounts.models import User
 from haucan.accounts.services import assign, create_user
+from haucan.catalog.models import DataElement, DataSet, DataSetElement, ValueType
+from haucan.catalog.services import create_category_combo, ensure_default_combo
 from haucan.core.scope import Domain, Scope
 from haucan.org.models import Unit
 from haucan.org.services import UnitSpec, create_unit
@@ -94,3 +97,54 @@ def build_world() -> World:
         specialist,
         admin,
     )
+
+
+@dataclass
+class FuelForm:
+    data_set: DataSet
+    stock: DataElement  # LAST, disaggregated by fuel group (FUEL_1 = A92, FUEL_2 = Diesel)
+    issued: DataElement  # SUM, number
+    note: DataElement  # text
+
+
+def build_fuel_form(units: Iterable[Unit]) -> FuelForm:
+    """A small monthly petroleum form assigned to `units`, shared by the reporting and analytics
+    tests."""
+    system = Scope.system("test")
+    default = ensure_default_combo()
+    fuel = create_category_combo(
+        system,
+        code="FUEL",
+        name="Nhóm xăng dầu",
+        categories=[("FUEL_GROUP", "Nhóm xăng dầu", [("A92", "Xăng A92"), ("DO", "Diesel")])],
+    )
+
+    def element(
+        code: str, name: str, value_type: str, aggregation: str, combo: object
+    ) -> DataElement:
+        return DataElement.objects.create(
+            code=code,
+            name=name,
+            domain="petroleum",
+            value_type=value_type,
+            aggregation_type=aggregation,
+            category_combo=combo,
+        )
+
+    stock = element("PET_STOCK", "Tồn cuối kỳ", ValueType.INTEGER_ZERO_OR_POSITIVE, "LAST", fuel)
+    issued = element("PET_ISSUED", "Xuất trong kỳ", ValueType.NUMBER, "SUM", default)
+    note = element("PET_NOTE", "Ghi chú", ValueType.TEXT, "NONE", default)
+    data_set = DataSet.objects.create(
+        code="PET_MONTHLY",
+        name="Báo cáo xăng dầu tháng",
+        domain="petroleum",
+        period_type="Monthly",
+        category_combo=default,
+        timely_days=10,
+        expiry_days=0,
+    )
+    DataSetElement.objects.bulk_create(
+        DataSetElement(data_set=data_set, data_element=e) for e in (stock, issued, note)
+    )
+    data_set.units.add(*units)
+    return FuelForm(data_set, stock, issued, note)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import base64
 
-from haucan.reporting.services.values import CellInput, resolve_target, save_values
 from haucan.core.scope import Scope
+from haucan.reporting.services.values import CellInput, resolve_target, save_values
 from haucan.testing import PASSWORD
 
 

@@ -8,82 +8,30 @@ The world: Bộ Quốc phòng → Quân khu 4 → Sư đoàn 324 → Trung đoà
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
 from haucan.analytics.engine import run_query
 from haucan.analytics.query import parse_query
-from haucan.catalog.models import DataElement, DataSet, DataSetElement, ValueType
-from haucan.catalog.services import create_category_combo, ensure_default_combo
 from haucan.core.errors import NotFound
 from haucan.core.scope import Scope
 from haucan.org.models import Unit, UnitGroup
 from haucan.org.services import UnitSpec, create_unit, move_unit
 from haucan.reporting.services.values import CellInput, resolve_target, save_values
-from haucan.testing import OPENED, World
+from haucan.testing import OPENED, FuelForm, World, build_fuel_form
 
 SYSTEM = Scope.system("test")
 
 
-@dataclass
-class Form:
-    data_set: DataSet
-    stock: DataElement  # disaggregated by fuel group
-    issued: DataElement
-    note: DataElement
+@pytest.fixture
+def fuel_form(world: World) -> FuelForm:
+    """The shared petroleum form, assigned to every unit here."""
+    return build_fuel_form(Unit.objects.all())
 
 
 @pytest.fixture
-def fuel_form(world: World) -> Form:
-    """A monthly petroleum form (copied from reporting's tests), assigned to every unit here."""
-    default = ensure_default_combo()
-    fuel = create_category_combo(
-        SYSTEM,
-        code="FUEL",
-        name="Nhóm xăng dầu",
-        categories=[("FUEL_GROUP", "Nhóm xăng dầu", [("A92", "Xăng A92"), ("DO", "Diesel")])],
-    )
-    stock = DataElement.objects.create(
-        code="PET_STOCK",
-        name="Tồn cuối kỳ",
-        domain="petroleum",
-        value_type=ValueType.INTEGER_ZERO_OR_POSITIVE,
-        aggregation_type="LAST",
-        category_combo=fuel,
-    )
-    issued = DataElement.objects.create(
-        code="PET_ISSUED",
-        name="Xuất trong kỳ",
-        domain="petroleum",
-        value_type=ValueType.NUMBER,
-        category_combo=default,
-    )
-    note = DataElement.objects.create(
-        code="PET_NOTE",
-        name="Ghi chú",
-        domain="petroleum",
-        value_type=ValueType.TEXT,
-        category_combo=default,
-    )
-    data_set = DataSet.objects.create(
-        code="PET_MONTHLY",
-        name="Báo cáo xăng dầu tháng",
-        domain="petroleum",
-        period_type="Monthly",
-        category_combo=default,
-        timely_days=10,
-        expiry_days=0,
-    )
-    for element in (stock, issued, note):
-        DataSetElement.objects.create(data_set=data_set, data_element=element)
-    data_set.units.add(*Unit.objects.all())
-    return Form(data_set, stock, issued, note)
-
-
-@pytest.fixture
-def sibling_division(world: World, fuel_form: Form) -> Unit:
+def sibling_division(world: World, fuel_form: FuelForm) -> Unit:
     division = create_unit(
         SYSTEM,
         spec=UnitSpec(name="Sư đoàn 325", code="F325"),
@@ -94,7 +42,7 @@ def sibling_division(world: World, fuel_form: Form) -> Unit:
     return division
 
 
-def put(form: Form, unit: Unit, period: str, issued: str) -> None:
+def put(form: FuelForm, unit: Unit, period: str, issued: str) -> None:
     target = resolve_target(SYSTEM, form.data_set, unit, period)
     save_values(SYSTEM, target, [CellInput("PET_ISSUED", issued)])
 
@@ -107,7 +55,7 @@ def ask(scope: Scope, ou: str, pe: str = "202501", hierarchy: str = "current") -
 
 
 @pytest.fixture
-def issued_everywhere(world: World, fuel_form: Form, sibling_division: Unit) -> str:
+def issued_everywhere(world: World, fuel_form: FuelForm, sibling_division: Unit) -> str:
     """January 2025: 1 at each regiment, 10 and 20 at the battalions, 1000 in F325."""
     put(fuel_form, world.regiment_a, "202501", "1")
     put(fuel_form, world.battalion_a, "202501", "10")
