@@ -80,6 +80,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    # One line per router; the DHIS2-compatible routes live at the root of /api.
     from haucan.analytics.api import router as analytics_router
 
     api.add_router("", analytics_router)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "haucan.reporting",
     "haucan.analytics",
     "haucan.dashboards",
+    "haucan.exchange",
     "haucan.web",
 ]
 
