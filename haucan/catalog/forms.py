@@ -17,9 +17,7 @@ DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 def designable_domains(scope: Scope) -> list[tuple[str, Any]]:
     """The domain choices this actor may design in (all of them for a general designer or admin)."""
     return [
-        (value, label)
-        for value, label in DOMAIN_CHOICES
-        if scope.can(Action.DESIGN, Domain(value))
+        (value, label) for value, label in DOMAIN_CHOICES if scope.can(Action.DESIGN, Domain(value))
     ]
 
 
@@ -35,8 +33,17 @@ class DataElementForm(DomainScopedForm):
     class Meta:
         model = DataElement
         fields = [
-            "code", "name", "short_name", "form_name", "description", "domain", "value_type",
-            "aggregation_type", "zero_is_significant", "unit_of_measure", "category_combo",
+            "code",
+            "name",
+            "short_name",
+            "form_name",
+            "description",
+            "domain",
+            "value_type",
+            "aggregation_type",
+            "zero_is_significant",
+            "unit_of_measure",
+            "category_combo",
             "option_set",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
@@ -52,8 +59,17 @@ class DataSetForm(DomainScopedForm):
     class Meta:
         model = DataSet
         fields = [
-            "code", "name", "short_name", "description", "domain", "period_type", "timely_days",
-            "expiry_days", "open_future_periods", "block_on_high_validation", "category_combo",
+            "code",
+            "name",
+            "short_name",
+            "description",
+            "domain",
+            "period_type",
+            "timely_days",
+            "expiry_days",
+            "open_future_periods",
+            "block_on_high_validation",
+            "category_combo",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"category_combo": _("Leave empty for no attribute combination.")}
@@ -67,8 +83,16 @@ class IndicatorForm(DomainScopedForm):
     class Meta:
         model = Indicator
         fields = [
-            "code", "name", "short_name", "description", "domain", "numerator",
-            "numerator_description", "denominator", "denominator_description", "factor",
+            "code",
+            "name",
+            "short_name",
+            "description",
+            "domain",
+            "numerator",
+            "numerator_description",
+            "denominator",
+            "denominator_description",
+            "factor",
             "decimals",
         ]
         widgets = {
@@ -88,8 +112,18 @@ class ValidationRuleForm(DomainScopedForm):
     class Meta:
         model = ValidationRule
         fields = [
-            "code", "name", "description", "instruction", "domain", "period_type", "importance",
-            "left", "left_missing", "operator", "right", "right_missing",
+            "code",
+            "name",
+            "description",
+            "instruction",
+            "domain",
+            "period_type",
+            "importance",
+            "left",
+            "left_missing",
+            "operator",
+            "right",
+            "right_missing",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -121,16 +155,21 @@ class NormForm(forms.Form):
     item_name = forms.CharField(label=_("Item"), max_length=230)
     unit_of_measure = forms.CharField(label=_("Unit of measure"), max_length=40)
     value = LocalDecimalField(
-        label=_("Value"), max_digits=18, decimal_places=4,
+        label=_("Value"),
+        max_digits=18,
+        decimal_places=4,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("Use a comma for decimals: 1.234,5"),
     )
     valid_from = forms.DateField(
-        label=_("Valid from"), input_formats=DATE_FORMATS,
+        label=_("Valid from"),
+        input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
     )
     valid_to = forms.DateField(
-        label=_("Valid to"), required=False, input_formats=DATE_FORMATS,
+        label=_("Valid to"),
+        required=False,
+        input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -335,9 +335,7 @@ class Indicator(Identified):
         _("domain"), max_length=20, choices=DOMAIN_CHOICES, default=Domain.GENERAL
     )
     numerator = models.TextField(_("numerator"))
-    numerator_description = models.CharField(
-        _("numerator description"), max_length=230, blank=True
-    )
+    numerator_description = models.CharField(_("numerator description"), max_length=230, blank=True)
     denominator = models.TextField(_("denominator"), default="1")
     denominator_description = models.CharField(
         _("denominator description"), max_length=230, blank=True

@@ -134,14 +134,26 @@ def elements(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def element_create(request: HttpRequest) -> HttpResponse:
-    return _design_page(request, DataElementForm, DataElement(), services.save_data_element,
-                        "catalog:elements", _("New data element"))
+    return _design_page(
+        request,
+        DataElementForm,
+        DataElement(),
+        services.save_data_element,
+        "catalog:elements",
+        _("New data element"),
+    )
 
 
 @login_required
 def element_edit(request: HttpRequest, uid: str) -> HttpResponse:
-    return _design_page(request, DataElementForm, _get(DataElement, uid),
-                        services.save_data_element, "catalog:elements", _("Edit data element"))
+    return _design_page(
+        request,
+        DataElementForm,
+        _get(DataElement, uid),
+        services.save_data_element,
+        "catalog:elements",
+        _("Edit data element"),
+    )
 
 
 @login_required
@@ -167,14 +179,26 @@ def data_set_detail(request: HttpRequest, uid: str) -> HttpResponse:
 
 @login_required
 def data_set_create(request: HttpRequest) -> HttpResponse:
-    return _design_page(request, DataSetForm, DataSet(), services.save_data_set,
-                        "catalog:data_sets", _("New report form"))
+    return _design_page(
+        request,
+        DataSetForm,
+        DataSet(),
+        services.save_data_set,
+        "catalog:data_sets",
+        _("New report form"),
+    )
 
 
 @login_required
 def data_set_edit(request: HttpRequest, uid: str) -> HttpResponse:
-    return _design_page(request, DataSetForm, _get(DataSet, uid), services.save_data_set,
-                        "catalog:data_sets", _("Edit report form"))
+    return _design_page(
+        request,
+        DataSetForm,
+        _get(DataSet, uid),
+        services.save_data_set,
+        "catalog:data_sets",
+        _("Edit report form"),
+    )
 
 
 @login_required
@@ -184,14 +208,26 @@ def indicators(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def indicator_create(request: HttpRequest) -> HttpResponse:
-    return _design_page(request, IndicatorForm, Indicator(), services.save_indicator,
-                        "catalog:indicators", _("New indicator"))
+    return _design_page(
+        request,
+        IndicatorForm,
+        Indicator(),
+        services.save_indicator,
+        "catalog:indicators",
+        _("New indicator"),
+    )
 
 
 @login_required
 def indicator_edit(request: HttpRequest, uid: str) -> HttpResponse:
-    return _design_page(request, IndicatorForm, _get(Indicator, uid), services.save_indicator,
-                        "catalog:indicators", _("Edit indicator"))
+    return _design_page(
+        request,
+        IndicatorForm,
+        _get(Indicator, uid),
+        services.save_indicator,
+        "catalog:indicators",
+        _("Edit indicator"),
+    )
 
 
 @login_required
@@ -201,14 +237,26 @@ def rules(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rule_create(request: HttpRequest) -> HttpResponse:
-    return _design_page(request, ValidationRuleForm, ValidationRule(),
-                        services.save_validation_rule, "catalog:rules", _("New validation rule"))
+    return _design_page(
+        request,
+        ValidationRuleForm,
+        ValidationRule(),
+        services.save_validation_rule,
+        "catalog:rules",
+        _("New validation rule"),
+    )
 
 
 @login_required
 def rule_edit(request: HttpRequest, uid: str) -> HttpResponse:
-    return _design_page(request, ValidationRuleForm, _get(ValidationRule, uid),
-                        services.save_validation_rule, "catalog:rules", _("Edit validation rule"))
+    return _design_page(
+        request,
+        ValidationRuleForm,
+        _get(ValidationRule, uid),
+        services.save_validation_rule,
+        "catalog:rules",
+        _("Edit validation rule"),
+    )
 
 
 @login_required

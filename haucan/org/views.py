@@ -61,9 +61,7 @@ class UnitEditForm(forms.Form):
 
 
 class UnitMoveForm(forms.Form):
-    parent = forms.CharField(
-        label=gettext_lazy("New parent unit (code or uid)"), max_length=50
-    )
+    parent = forms.CharField(label=gettext_lazy("New parent unit (code or uid)"), max_length=50)
     effective_on = _date_field(gettext_lazy("Effective from"))
     note = forms.CharField(label=gettext_lazy("Reason / decision"), max_length=500, required=False)
 
@@ -181,8 +179,11 @@ def create_child(request: HttpRequest, uid: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         spec = services.UnitSpec(
-            name=data["name"], code=data["code"], kind=data["kind"],
-            identifier=data["identifier"] or None, short_name=data["short_name"],
+            name=data["name"],
+            code=data["code"],
+            kind=data["kind"],
+            identifier=data["identifier"] or None,
+            short_name=data["short_name"],
         )
         try:
             unit = services.create_unit(
@@ -199,8 +200,12 @@ def create_child(request: HttpRequest, uid: str) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, uid: str) -> HttpResponse:
     scope, unit = _admin_unit(request, uid)
-    initial = {"name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
-               "identifier": unit.identifier or ""}
+    initial = {
+        "name": unit.name,
+        "short_name": unit.short_name,
+        "kind": unit.kind,
+        "identifier": unit.identifier or "",
+    }
     form = UnitEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -34,16 +34,18 @@ def medical_element(world: World) -> DataElement:
 @pytest.fixture
 def fuel_element(world: World) -> DataElement:
     return services.save_data_element(
-        SYSTEM, DataElement(code="FUEL_A92", name="Xăng A92", domain="petroleum",
-                            unit_of_measure="lít")
+        SYSTEM,
+        DataElement(code="FUEL_A92", name="Xăng A92", domain="petroleum", unit_of_measure="lít"),
     )
 
 
 @pytest.fixture
 def fuel_form(world: World, fuel_element: DataElement) -> DataSet:
     data_set = services.save_data_set(
-        SYSTEM, DataSet(code="BC_XD", name="Báo cáo xăng dầu tháng", domain="petroleum",
-                        period_type="Monthly")
+        SYSTEM,
+        DataSet(
+            code="BC_XD", name="Báo cáo xăng dầu tháng", domain="petroleum", period_type="Monthly"
+        ),
     )
     data_set.data_elements.add(fuel_element)
     data_set.units.add(world.regiment_a)
@@ -52,9 +54,16 @@ def fuel_form(world: World, fuel_element: DataElement) -> DataSet:
 
 def element_post(**overrides: str) -> dict[str, str]:
     data = {
-        "code": "FUEL_DO", "name": "Dầu diesel", "short_name": "", "form_name": "",
-        "description": "", "domain": "petroleum", "value_type": "NUMBER",
-        "aggregation_type": "SUM", "unit_of_measure": "lít", "category_combo": "",
+        "code": "FUEL_DO",
+        "name": "Dầu diesel",
+        "short_name": "",
+        "form_name": "",
+        "description": "",
+        "domain": "petroleum",
+        "value_type": "NUMBER",
+        "aggregation_type": "SUM",
+        "unit_of_measure": "lít",
+        "category_combo": "",
         "option_set": "",
     }
     data.update(overrides)
@@ -68,16 +77,29 @@ def test_anonymous_user_is_sent_to_login(client: Client, world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["/catalog/", "/catalog/elements/", "/catalog/forms/", "/catalog/indicators/",
-            "/catalog/rules/", "/catalog/combos/", "/catalog/norms/"],
+    "url",
+    [
+        "/catalog/",
+        "/catalog/elements/",
+        "/catalog/forms/",
+        "/catalog/indicators/",
+        "/catalog/rules/",
+        "/catalog/combos/",
+        "/catalog/norms/",
+    ],
 )
 def test_clerk_may_read_the_catalog(login: Login, world: World, url: str) -> None:
     assert login("clerk_a").get(url).status_code == 200
 
 
 @pytest.mark.parametrize(
-    "url", ["/catalog/elements/new/", "/catalog/forms/new/", "/catalog/indicators/new/",
-            "/catalog/rules/new/"],
+    "url",
+    [
+        "/catalog/elements/new/",
+        "/catalog/forms/new/",
+        "/catalog/indicators/new/",
+        "/catalog/rules/new/",
+    ],
 )
 def test_clerk_cannot_reach_create_pages(login: Login, world: World, url: str) -> None:
     client = login("clerk_a")
@@ -92,7 +114,9 @@ def test_specialist_creates_a_petroleum_data_element(login: Login, world: World)
     assert response["Location"] == "/catalog/elements/"
     element = DataElement.objects.get(code="FUEL_DO")
     assert (element.name, element.domain, element.category_combo.code) == (
-        "Dầu diesel", "petroleum", "default"
+        "Dầu diesel",
+        "petroleum",
+        "default",
     )
 
 
@@ -154,9 +178,19 @@ def test_bad_indicator_expression_names_the_position_and_saves_nothing(
 ) -> None:
     response = english(login("specialist")).post(
         "/catalog/indicators/new/",
-        {"code": "IND_FUEL", "name": "Tỷ lệ tiêu thụ", "short_name": "", "description": "",
-         "domain": "petroleum", "numerator": "#{abcdefghijk} +", "numerator_description": "",
-         "denominator": "1", "denominator_description": "", "factor": "100", "decimals": "1"},
+        {
+            "code": "IND_FUEL",
+            "name": "Tỷ lệ tiêu thụ",
+            "short_name": "",
+            "description": "",
+            "domain": "petroleum",
+            "numerator": "#{abcdefghijk} +",
+            "numerator_description": "",
+            "denominator": "1",
+            "denominator_description": "",
+            "factor": "100",
+            "decimals": "1",
+        },
     )
     assert response.status_code == 200
     (message,) = response.context["form"].errors["numerator"]
@@ -169,9 +203,19 @@ def test_bad_indicator_expression_names_the_position_and_saves_nothing(
 def test_specialist_creates_an_indicator(login: Login, world: World) -> None:
     response = login("specialist").post(
         "/catalog/indicators/new/",
-        {"code": "IND_OK", "name": "Chỉ số", "short_name": "", "description": "",
-         "domain": "petroleum", "numerator": "#{abcdefghijk} * 2", "numerator_description": "",
-         "denominator": "1", "denominator_description": "", "factor": "100", "decimals": "1"},
+        {
+            "code": "IND_OK",
+            "name": "Chỉ số",
+            "short_name": "",
+            "description": "",
+            "domain": "petroleum",
+            "numerator": "#{abcdefghijk} * 2",
+            "numerator_description": "",
+            "denominator": "1",
+            "denominator_description": "",
+            "factor": "100",
+            "decimals": "1",
+        },
     )
     assert response.status_code == 302
     assert Indicator.objects.get(code="IND_OK").numerator == "#{abcdefghijk} * 2"
@@ -180,11 +224,20 @@ def test_specialist_creates_an_indicator(login: Login, world: World) -> None:
 def test_bad_rule_expression_is_shown_on_the_left_side(login: Login, world: World) -> None:
     response = login("specialist").post(
         "/catalog/rules/new/",
-        {"code": "VR1", "name": "Quy tắc", "description": "", "instruction": "",
-         "domain": "petroleum", "period_type": "Monthly", "importance": "MEDIUM",
-         "left": "(1 + 2", "left_missing": "SKIP_IF_ALL_VALUES_MISSING",
-         "operator": "less_than_or_equal_to", "right": "3",
-         "right_missing": "SKIP_IF_ALL_VALUES_MISSING"},
+        {
+            "code": "VR1",
+            "name": "Quy tắc",
+            "description": "",
+            "instruction": "",
+            "domain": "petroleum",
+            "period_type": "Monthly",
+            "importance": "MEDIUM",
+            "left": "(1 + 2",
+            "left_missing": "SKIP_IF_ALL_VALUES_MISSING",
+            "operator": "less_than_or_equal_to",
+            "right": "3",
+            "right_missing": "SKIP_IF_ALL_VALUES_MISSING",
+        },
     )
     assert response.status_code == 200
     assert "left" in response.context["form"].errors
@@ -208,7 +261,9 @@ def test_clerk_b_does_not_see_a_form_assigned_only_to_regiment_a(
 
 def test_combos_list_their_option_combos(login: Login, world: World) -> None:
     services.create_category_combo(
-        SYSTEM, code="SEX", name="Giới tính",
+        SYSTEM,
+        code="SEX",
+        name="Giới tính",
         categories=[("SEX", "Giới tính", [("M", "Nam"), ("F", "Nữ")])],
     )
     text = login("specialist").get("/catalog/combos/").text
@@ -225,12 +280,26 @@ def fuel_norms(world: World) -> NormSet:
 def test_specialist_adds_a_norm_that_supersedes_the_old_one(
     login: Login, fuel_norms: NormSet
 ) -> None:
-    services.add_norm(SYSTEM, fuel_norms, item_code="XE_TAI", item_name="Xe tải",
-                      unit_of_measure="lít/100km", value="25", valid_from=date(2020, 1, 1))
+    services.add_norm(
+        SYSTEM,
+        fuel_norms,
+        item_code="XE_TAI",
+        item_name="Xe tải",
+        unit_of_measure="lít/100km",
+        value="25",
+        valid_from=date(2020, 1, 1),
+    )
     response = login("specialist").post(
         f"/catalog/norms/{fuel_norms.uid}/add/",
-        {"item_code": "XE_TAI", "item_name": "Xe tải", "unit_of_measure": "lít/100km",
-         "value": "1.234,5", "valid_from": "01/01/2024", "valid_to": "", "note": ""},
+        {
+            "item_code": "XE_TAI",
+            "item_name": "Xe tải",
+            "unit_of_measure": "lít/100km",
+            "value": "1.234,5",
+            "valid_from": "01/01/2024",
+            "valid_to": "",
+            "note": "",
+        },
     )
     assert response.status_code == 302
     rows = list(Norm.objects.order_by("valid_from").values_list("value", "valid_to"))
@@ -241,13 +310,27 @@ def test_specialist_adds_a_norm_that_supersedes_the_old_one(
 
 
 def test_overlapping_norm_is_refused_next_to_the_date(login: Login, fuel_norms: NormSet) -> None:
-    services.add_norm(SYSTEM, fuel_norms, item_code="XE_TAI", item_name="Xe tải",
-                      unit_of_measure="lít/100km", value="25", valid_from=date(2020, 1, 1),
-                      valid_to=date(2025, 1, 1))
+    services.add_norm(
+        SYSTEM,
+        fuel_norms,
+        item_code="XE_TAI",
+        item_name="Xe tải",
+        unit_of_measure="lít/100km",
+        value="25",
+        valid_from=date(2020, 1, 1),
+        valid_to=date(2025, 1, 1),
+    )
     response = login("specialist").post(
         f"/catalog/norms/{fuel_norms.uid}/add/",
-        {"item_code": "XE_TAI", "item_name": "Xe tải", "unit_of_measure": "lít/100km",
-         "value": "30", "valid_from": "01/01/2024", "valid_to": "", "note": ""},
+        {
+            "item_code": "XE_TAI",
+            "item_name": "Xe tải",
+            "unit_of_measure": "lít/100km",
+            "value": "30",
+            "valid_from": "01/01/2024",
+            "valid_to": "",
+            "note": "",
+        },
     )
     assert response.status_code == 200
     assert "valid_from" in response.context["form"].errors

@@ -127,8 +127,14 @@ def test_bad_as_of_date_shows_a_message_and_todays_tree(login: Login, world: Wor
 def test_admin_creates_a_child_unit(login: Login, world: World) -> None:
     response = login("admin").post(
         f"/units/{world.regiment_a.uid}/add/",
-        {"name": "Đại đội 5", "code": "F324-E1-C5", "kind": "command", "identifier": "",
-         "short_name": "", "opened_on": "01/02/2021"},
+        {
+            "name": "Đại đội 5",
+            "code": "F324-E1-C5",
+            "kind": "command",
+            "identifier": "",
+            "short_name": "",
+            "opened_on": "01/02/2021",
+        },
     )
     created = Unit.objects.get(code="F324-E1-C5")
     assert response.status_code == 302
@@ -142,8 +148,14 @@ def test_create_with_bad_identifier_shows_the_error_next_to_the_field(
 ) -> None:
     response = english(login("admin")).post(
         f"/units/{world.regiment_a.uid}/add/",
-        {"name": "Đại đội 6", "code": "F324-E1-C6", "kind": "command", "identifier": "abc",
-         "short_name": "", "opened_on": "01/02/2021"},
+        {
+            "name": "Đại đội 6",
+            "code": "F324-E1-C6",
+            "kind": "command",
+            "identifier": "abc",
+            "short_name": "",
+            "opened_on": "01/02/2021",
+        },
     )
     assert response.status_code == 200
     assert response.context["form"].errors["identifier"] == [
@@ -155,8 +167,12 @@ def test_create_with_bad_identifier_shows_the_error_next_to_the_field(
 def test_admin_renames_a_unit(login: Login, world: World) -> None:
     response = login("admin").post(
         f"/units/{world.regiment_a.uid}/edit/",
-        {"name": "Trung đoàn 1 (mới)", "short_name": "E1", "kind": "command",
-         "identifier": "004.24.01.G07"},
+        {
+            "name": "Trung đoàn 1 (mới)",
+            "short_name": "E1",
+            "kind": "command",
+            "identifier": "004.24.01.G07",
+        },
     )
     assert response.status_code == 302
     world.regiment_a.refresh_from_db()

@@ -12,7 +12,9 @@ import haucan
 from haucan.testing import World
 
 # src/href/url(...) pointing off the server, or a protocol-relative //host URL.
-EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//|https?://""")
+EXTERNAL = re.compile(
+    r"""(?:src|href|action)\s*=\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//|https?://"""
+)
 PACKAGE = Path(haucan.__file__).parent
 
 
@@ -38,12 +40,28 @@ def test_rendered_pages_load_no_external_asset(
     client = login("admin")
     unit = world.regiment_a.uid
     urls = [
-        "/", "/units/", f"/units/{unit}/", f"/units/{unit}/children/", "/units/search/?q=quan",
-        "/units/?as_of=01/01/2021", f"/units/{unit}/add/", f"/units/{unit}/move/",
-        f"/units/{unit}/edit/", f"/units/{unit}/close/", "/catalog/", "/catalog/elements/",
-        "/catalog/elements/new/", "/catalog/forms/", "/catalog/forms/new/",
-        "/catalog/indicators/", "/catalog/indicators/new/", "/catalog/rules/",
-        "/catalog/rules/new/", "/catalog/combos/", "/catalog/norms/", "/no-such-page/",
+        "/",
+        "/units/",
+        f"/units/{unit}/",
+        f"/units/{unit}/children/",
+        "/units/search/?q=quan",
+        "/units/?as_of=01/01/2021",
+        f"/units/{unit}/add/",
+        f"/units/{unit}/move/",
+        f"/units/{unit}/edit/",
+        f"/units/{unit}/close/",
+        "/catalog/",
+        "/catalog/elements/",
+        "/catalog/elements/new/",
+        "/catalog/forms/",
+        "/catalog/forms/new/",
+        "/catalog/indicators/",
+        "/catalog/indicators/new/",
+        "/catalog/rules/",
+        "/catalog/rules/new/",
+        "/catalog/combos/",
+        "/catalog/norms/",
+        "/no-such-page/",
     ]
     for url in urls:
         response = client.get(url)
