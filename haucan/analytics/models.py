@@ -73,6 +73,17 @@ class StagedChange(models.Model):
     reset = models.BooleanField(default=False)
 
 
+class StagedKey(models.Model):
+    """The rollup cells a staged batch touches, so follow-up statements visit only those."""
+
+    data_element_id = models.BigIntegerField()
+    category_option_combo_id = models.BigIntegerField()
+    attribute_option_combo_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField()
+    period = models.CharField(max_length=20)
+    removal = models.BooleanField(default=False)  # a value went away or changed
+
+
 class RollupState(models.Model):
     """One row: the last unit link applied, and when the rollups were last rebuilt."""
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from haucan.analytics.models import Rollup, RollupState, StagedChange, UnitAncestor
+from haucan.analytics.models import Rollup, RollupState, StagedChange, StagedKey, UnitAncestor
 from haucan.org.models import Unit, UnitLink
 from haucan.reporting.models import ValueChange
 
 ROLLUP = Rollup._meta.db_table
 ANCESTOR = UnitAncestor._meta.db_table
 STAGED = StagedChange._meta.db_table
+KEYS = StagedKey._meta.db_table
 OUTBOX = ValueChange._meta.db_table
 VALUES = "reporting_datavalue"
 LINKS = UnitLink._meta.db_table
@@ -188,9 +189,22 @@ def _apply_value_changes() -> None:
     with connection.cursor() as cursor:
         if reset:
             cursor.execute(f"DELETE FROM {STAGED}")
+            cursor.execute(f"DELETE FROM {KEYS}")
             cursor.execute(f"DELETE FROM {ROLLUP}")
             _insert_from_values()
             return
+        # The cells touched: every strict ancestor of each changed unit.
+        cursor.execute(
+            f"""
+            INSERT INTO {KEYS} ({KEY}, removal)
+            SELECT c.data_element_id, c.category_option_combo_id, c.attribute_option_combo_id,
+                a.ancestor_id, c.period,
+                MAX(CASE WHEN c.old_number IS NULL THEN 0 ELSE 1 END) = 1
+            FROM {STAGED} c JOIN {ANCESTOR} a ON a.unit_id = c.unit_id
+            GROUP BY c.data_element_id, c.category_option_combo_id, c.attribute_option_combo_id,
+                a.ancestor_id, c.period
+            """
+        )
         # Deltas onto every strict ancestor of the changed unit.
         cursor.execute(
             f"""
@@ -214,8 +228,8 @@ def _apply_value_changes() -> None:
                 maximum = {_greatest("r.maximum", "excluded.maximum")}
             """
         )
-        # A value that went down or away may have been the minimum or maximum: recompute those
-        # cells exactly from the raw values of the ancestor's subtree.
+        # A value that changed or went away may have been the minimum or maximum: recompute
+        # exactly those cells (listed in the keys table, so no statement scans the rollups).
         cursor.execute(
             f"""
             UPDATE {ROLLUP} SET
@@ -233,17 +247,14 @@ def _apply_value_changes() -> None:
                              AND v.category_option_combo_id = {ROLLUP}.category_option_combo_id
                              AND v.attribute_option_combo_id = {ROLLUP}.attribute_option_combo_id
                              AND v.period = {ROLLUP}.period AND v.deleted = %s)
-            WHERE EXISTS (SELECT 1 FROM {STAGED} c JOIN {ANCESTOR} a ON a.unit_id = c.unit_id
-                          WHERE c.old_number IS NOT NULL
-                            AND a.ancestor_id = {ROLLUP}.unit_id
-                            AND c.data_element_id = {ROLLUP}.data_element_id
-                            AND c.category_option_combo_id = {ROLLUP}.category_option_combo_id
-                            AND c.attribute_option_combo_id = {ROLLUP}.attribute_option_combo_id
-                            AND c.period = {ROLLUP}.period)
+            WHERE ({KEY}) IN (SELECT {KEY} FROM {KEYS} WHERE removal = %s)
             """,
-            [False, False],
+            [False, False, True],
         )
-        cursor.execute(f"DELETE FROM {ROLLUP} WHERE count <= 0")
+        cursor.execute(
+            f"DELETE FROM {ROLLUP} WHERE count <= 0 AND ({KEY}) IN (SELECT {KEY} FROM {KEYS})"
+        )
+        cursor.execute(f"DELETE FROM {KEYS}")
         cursor.execute(f"DELETE FROM {STAGED}")
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the Swagger UI assets locally (no CDN on an air-gapped network)
     "haucan.core",
     "haucan.audit",
     "haucan.org",
@@ -121,7 +122,6 @@ else:
                     "PRAGMA foreign_keys=ON;"
                     "PRAGMA busy_timeout=20000;"
                     "PRAGMA cache_size=-64000;"
-                    "PRAGMA temp_store=MEMORY;"
                 ),
             },
             # Tests use a real file (not shared-cache memory) so WAL and writer locking behave

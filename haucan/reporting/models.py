@@ -65,6 +65,10 @@ class DataValue(models.Model):
         indexes = [
             models.Index(fields=["unit", "period"], name="datavalue_unit_period"),
             models.Index(fields=["data_element", "period_start"], name="datavalue_de_start"),
+            # A unit's own values of some elements (analytics reads these for every target).
+            models.Index(
+                fields=["unit", "data_element", "period_start"], name="datavalue_unit_de_start"
+            ),
         ]
 
 
