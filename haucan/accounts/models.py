@@ -52,3 +52,38 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.unit}"
+
+
+class ApiToken(models.Model):
+    """A personal API token (`Authorization: ApiToken hcs_…`), stored as its SHA-256 only.
+
+    It may expire, be narrowed to one unit's subtree and be read-only; `haucan.accounts.tokens`
+    explains how the narrowed scope is computed.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the plaintext, so the owner can tell tokens apart in the list.
+    prefix = models.CharField(max_length=12, editable=False)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("limited to unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    read_only = models.BooleanField(_("read only"), default=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

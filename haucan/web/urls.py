@@ -13,4 +13,6 @@ urlpatterns = [
     path("catalog/", include("haucan.catalog.urls")),
     path("reporting/", include("haucan.reporting.urls")),
     path("dashboards/", include("haucan.dashboards.urls")),
+    path("exchange/", include("haucan.exchange.urls")),
+    path("account/", include("haucan.accounts.urls_tokens")),
 ]
