@@ -118,6 +118,7 @@ def worker(database: str) -> dict[str, object]:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -132,8 +133,6 @@ def worker(database: str) -> dict[str, object]:
     from haucan.org.models import Unit
     from haucan.reporting.models import CompleteRegistration
     from haucan.reporting.services.values import CellInput, resolve_target, save_values
-
-    from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     call_command("migrate", verbosity=0)

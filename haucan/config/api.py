@@ -10,9 +10,11 @@ import logging
 
 from django.contrib.auth import authenticate
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBasicAuth, django_auth
+from ninja.security.http import HttpAuthBase
 
 from haucan.core.errors import HaucanError
 
@@ -30,11 +32,37 @@ class BasicAuth(HttpBasicAuth):
         return user
 
 
+class ApiTokenAuth(HttpAuthBase):
+    """`Authorization: ApiToken hcs_…` (DHIS2's header). The token's owner becomes request.user and
+    request.scope is the owner's scope narrowed by the token (haucan.accounts.tokens)."""
+
+    openapi_scheme = "ApiToken"
+    keyword = "apitoken"
+
+    def __call__(self, request: HttpRequest) -> object | None:
+        keyword, _sep, plaintext = request.headers.get("Authorization", "").partition(" ")
+        if keyword.lower() != self.keyword:
+            return None
+        from haucan.accounts import tokens
+
+        try:
+            token = tokens.authenticate_token(plaintext.strip())
+        except tokens.TokenRejected as exc:
+            raise HttpError(401, exc.message) from None
+        if token.read_only and request.method not in ("GET", "HEAD", "OPTIONS"):
+            raise HttpError(403, gettext("This API token is read-only."))
+        request.user = token.user
+        request.scope = tokens.token_scope(token)  # type: ignore[attr-defined]
+        return token.user
+
+
 api = NinjaAPI(
     title="Hậu Cần Số API",
     version="1",
     description="DHIS2-compatible aggregate API and module APIs of Hậu Cần Số.",
-    auth=[django_auth, BasicAuth()],
+    # Header schemes first: without their header they pass on, so the session check (which
+    # demands a CSRF token on writes) never blocks a Basic or token client.
+    auth=[ApiTokenAuth(), BasicAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/schema",
@@ -82,8 +110,13 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers() -> None:
     # One line per router; the DHIS2-compatible routes live at the root of /api.
     from haucan.analytics.api import router as analytics_router
+    from haucan.exchange.metadata_api import router as metadata_router
 
     api.add_router("", analytics_router)
+    from haucan.exchange.datavalues_api import router as datavalues_router
+
+    api.add_router("", datavalues_router)
+    api.add_router("", metadata_router)
 
 
 _register_routers()

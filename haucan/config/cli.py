@@ -10,6 +10,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from haucan.core.scope import Scope
 
 EXIT_USER_ERROR = 2
 
@@ -166,16 +170,168 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+# Benchmark program -> its module in benchmarks/ (`import` is a Python keyword).
+BENCH_MODULES = {"entry": "entry", "analytics": "analytics", "import": "import_bench"}
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import importlib
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    if not (root / "benchmarks" / f"{args.program}.py").exists():
+    module_name = BENCH_MODULES[args.program]
+    if not (root / "benchmarks" / f"{module_name}.py").exists():
         raise UserError("The benchmarks live in the source checkout; run this from a clone.")
     sys.path.insert(0, str(root))
-    module = importlib.import_module(f"benchmarks.{args.program}")
+    module = importlib.import_module(f"benchmarks.{module_name}")
     return int(module.main(args.rest))
+
+
+def _scope_for(username: str | None) -> Scope:
+    from haucan.core.scope import Scope
+
+    if not username:
+        return Scope.system("haucan import")
+    from haucan.accounts.models import User
+    from haucan.accounts.queries import resolve_scope
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise UserError(f"No active user '{username}'.")
+    return resolve_scope(user)
+
+
+def _format_of(path: str, given: str | None) -> str:
+    if given:
+        return given
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    if suffix in {"json", "xml", "csv", "adx", "xlsx"}:
+        return suffix
+    raise UserError("Cannot tell the file's format from its name; pass --format.")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a file through the same service as the API; print the ImportSummary."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"No such file: {path}")
+    name = _format_of(args.file, args.format)
+    scope = _scope_for(args.user)
+    if name == "xlsx":
+        if importlib.util.find_spec("haucan.exchange.excel") is None:
+            raise UserError("Excel import is not available in this version yet.")
+        from haucan.exchange import excel
+
+        if not hasattr(excel, "import_workbook"):
+            raise UserError("Excel import is not available in this version yet.")
+        result = excel.import_workbook(scope, path.read_bytes(), dry_run=args.dry_run)
+        report = {
+            "status": "SUCCESS" if result.ok else "ERROR",
+            "dryRun": result.dry_run,
+            "counts": result.counts,
+            "errors": result.errors,
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0 if result.ok else EXIT_USER_ERROR
+    from haucan.exchange.formats import FORMATS
+    from haucan.reporting.services.imports import import_values
+
+    fmt = FORMATS[name]
+    size = path.stat().st_size
+    with open(path, "rb") as handle, _progress(size, handle) as (stream, tick):
+        summary = import_values(
+            scope,
+            fmt.read(stream),
+            strategy=args.strategy,
+            dry_run=args.dry_run,
+            id_scheme=args.id_scheme or fmt.default_id_scheme,
+            progress=tick,
+        )
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0 if summary["status"] != "ERROR" else EXIT_USER_ERROR
+
+
+class _Counting:
+    """A file read through, counting bytes for the progress bar."""
+
+    def __init__(self, handle: object) -> None:
+        self.handle = handle
+        self.read_bytes = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self.handle.read(n)  # type: ignore[attr-defined]
+        self.read_bytes += len(data)
+        return data
+
+
+class _progress:
+    """A rich progress bar over the bytes read, for files over 5 MB when rich is installed."""
+
+    def __init__(self, size: int, handle: object) -> None:
+        self.size = size
+        self.stream = _Counting(handle)
+        self.bar: object = None
+
+    def __enter__(self) -> tuple[_Counting, Callable[[int], None] | None]:
+        if self.size > 5 * 1024 * 1024 and sys.stderr.isatty():
+            try:
+                from rich.progress import Progress
+            except ImportError:
+                return self.stream, None
+            bar = Progress(transient=True)
+            self.bar = bar
+            bar.__enter__()
+            task = bar.add_task("Importing", total=self.size)
+
+            def tick(rows: int) -> None:
+                bar.update(task, completed=self.stream.read_bytes, description=f"{rows:,} values")
+
+            return self.stream, tick
+        return self.stream, None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)  # type: ignore[attr-defined]
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from haucan.core.scope import Scope
+    from haucan.exchange.formats import FORMATS
+    from haucan.reporting.services.imports import ExportQuery, IdSchemes, export_values
+
+    fmt = FORMATS[args.format]
+    try:
+        start = date.fromisoformat(args.start_date) if args.start_date else None
+        end = date.fromisoformat(args.end_date) if args.end_date else None
+    except ValueError:
+        raise UserError("Dates are yyyy-mm-dd.") from None
+    query = ExportQuery(
+        data_sets=tuple(args.data_set),
+        periods=tuple(args.period),
+        start_date=start,
+        end_date=end,
+        org_units=tuple(args.org_unit),
+        children=args.children,
+        id_scheme=IdSchemes.of(args.id_scheme or fmt.default_id_scheme),
+    )
+    rows = export_values(Scope.system("haucan export"), query)
+    data_set = args.data_set[0] if len(args.data_set) == 1 else None
+    if args.out:
+        with open(args.out, "wb") as out:
+            for chunk in fmt.write(rows, data_set=data_set):
+                out.write(chunk)
+        print(f"Exported to {args.out}.", file=sys.stderr)
+    else:
+        for chunk in fmt.write(rows, data_set=data_set):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+    return 0
 
 
 def cmd_warehouse(args: argparse.Namespace) -> int:
@@ -236,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_manage)
 
     p = sub.add_parser("bench", help="run a benchmark program (source checkout only)")
-    p.add_argument("program", choices=["entry", "analytics"])
+    p.add_argument("program", choices=list(BENCH_MODULES))
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench)
 
@@ -246,7 +402,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="csv,parquet", help="csv, parquet or csv,parquet")
     p.set_defaults(func=cmd_warehouse)
 
-    for name in ("worker", "import", "export", "backup"):
+    p = sub.add_parser("import", help="import data values from a file (JSON, XML, CSV, ADX, xlsx)")
+    p.add_argument("file", help="the file to import")
+    p.add_argument("--format", choices=["json", "xml", "csv", "adx", "xlsx"])
+    p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    p.add_argument(
+        "--strategy", default="CREATE_AND_UPDATE",
+        choices=["CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE"],
+    )
+    p.add_argument("--id-scheme", help="uid, code or name (default: uid; code for ADX)")
+    p.add_argument("--user", help="import as this user (default: the system)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export data values (JSON, XML, CSV, ADX)")
+    p.add_argument("--data-set", required=True, action="append", help="form uid or code")
+    p.add_argument("--period", action="append", default=[], help="period id, e.g. 202401")
+    p.add_argument("--start-date")
+    p.add_argument("--end-date")
+    p.add_argument("--org-unit", required=True, action="append", help="unit uid or code")
+    p.add_argument("--children", action="store_true", help="include the units' subtrees")
+    p.add_argument("--format", default="json", choices=["json", "xml", "csv", "adx"])
+    p.add_argument("--id-scheme", help="uid, code or name (default: uid; code for ADX)")
+    p.add_argument("--out", help="the file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
+
+    for name in ("worker", "backup"):
         p = sub.add_parser(name, help="(not available yet)")
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=_not_yet(name))
