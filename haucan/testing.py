@@ -14,7 +14,7 @@ from datetime import date
 
 from haucan.accounts.models import User
 from haucan.accounts.services import assign, create_user
-from haucan.catalog.models import DataElement, DataSet, DataSetElement, ValueType
+from haucan.catalog.models import CategoryCombo, DataElement, DataSet, DataSetElement, ValueType
 from haucan.catalog.services import create_category_combo, ensure_default_combo
 from haucan.core.scope import Domain, Scope
 from haucan.org.models import Unit
@@ -120,7 +120,7 @@ def build_fuel_form(units: Iterable[Unit]) -> FuelForm:
     )
 
     def element(
-        code: str, name: str, value_type: str, aggregation: str, combo: object
+        code: str, name: str, value_type: str, aggregation: str, combo: CategoryCombo
     ) -> DataElement:
         return DataElement.objects.create(
             code=code,

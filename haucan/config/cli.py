@@ -407,7 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "xml", "csv", "adx", "xlsx"])
     p.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     p.add_argument(
-        "--strategy", default="CREATE_AND_UPDATE",
+        "--strategy",
+        default="CREATE_AND_UPDATE",
         choices=["CREATE_AND_UPDATE", "CREATE", "UPDATE", "DELETE"],
     )
     p.add_argument("--id-scheme", help="uid, code or name (default: uid; code for ADX)")

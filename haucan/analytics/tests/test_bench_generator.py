@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.analytics_data import (
+    DEFAULT,
     SMALL,
     Params,
     build,
@@ -37,6 +38,14 @@ def test_small_generator_is_deterministic() -> None:
     assert 30_000 <= count <= 100_000
     other = make_plan(Params(**{**SMALL.__dict__, "seed": SMALL.seed + 1}))
     assert checksum(other)[1] != digest
+
+
+@pytest.mark.parametrize("params", [SMALL, DEFAULT], ids=["small", "default"])
+def test_moves_fall_inside_the_query_year(params: Params) -> None:
+    plan = make_plan(params)
+    # Otherwise Q7 (each period by its own tree) would equal Q1 over the query year.
+    assert plan.move_date.year == plan.year and plan.move_date.month == 7
+    assert plan.months[0].year < plan.year or len(plan.months) == 12
 
 
 def test_plan_has_the_shapes_the_queries_need() -> None:

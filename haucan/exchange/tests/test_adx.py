@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -22,7 +23,7 @@ def last_month() -> str:
     return period_of(timezone.localdate(), PeriodType.MONTHLY).previous().id
 
 
-def basic(name: str) -> dict[str, str]:
+def basic(name: str) -> dict[str, Any]:
     return {
         "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()
     }
@@ -109,7 +110,7 @@ def test_export_is_valid_against_adx_loose(world: World, fuel: FuelForm, client:
         "idScheme": "code",
     }
     empty = b"".join(
-        client.get("/api/dataValueSets.adx", query, **basic("admin")).streaming_content
+        client.get("/api/dataValueSets.adx", query, **basic("admin")).streaming_content  # type: ignore[attr-defined]
     )
     assert schema.validate(etree.fromstring(empty)), schema.error_log
     start = parse_period(last_month()).start.isoformat()
@@ -130,7 +131,7 @@ def test_export_is_valid_against_adx_loose(world: World, fuel: FuelForm, client:
         **basic("admin"),
     )
     exported = b"".join(
-        client.get("/api/dataValueSets.adx", query, **basic("admin")).streaming_content
+        client.get("/api/dataValueSets.adx", query, **basic("admin")).streaming_content  # type: ignore[attr-defined]
     )
     document = etree.fromstring(exported)
     assert schema.validate(document), schema.error_log

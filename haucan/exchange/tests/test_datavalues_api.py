@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import unicodedata
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -48,7 +49,7 @@ def to_cp1258(text: str) -> bytes:
     return "".join(out).encode("cp1258")
 
 
-def basic(name: str) -> dict[str, str]:
+def basic(name: str) -> dict[str, Any]:
     token = base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Basic {token}"}
 
@@ -87,7 +88,9 @@ def snapshot() -> set[tuple[object, ...]]:
     )
 
 
-def post(client: Client, body: bytes | str, content_type: str, query: str = "", **extra: str):  # type: ignore[no-untyped-def]
+def post(
+    client: Client, body: bytes | str, content_type: str, query: str = "", **extra: Any
+) -> Any:
     return client.generic(
         "POST", f"/api/dataValueSets{query}", body, content_type=content_type, **extra
     )
@@ -130,7 +133,7 @@ def test_every_format_round_trips(world: World, fuel: FuelForm, client: Client, 
         }
     response = client.get(f"/api/dataValueSets.{fmt}", query, **basic("admin"))
     assert response.status_code == 200
-    exported = b"".join(response.streaming_content)
+    exported = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     DataValue.objects.all().delete()
     media = {
         "json": "application/json",
@@ -158,7 +161,7 @@ def test_accept_adx_header_exports_adx(world: World, fuel: FuelForm, client: Cli
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/adx+xml")
-    assert b"exported=" in b"".join(response.streaming_content)
+    assert b"exported=" in b"".join(response.streaming_content)  # type: ignore[attr-defined]
 
 
 def test_csv_with_bom_semicolons_and_windows_1258(
@@ -214,8 +217,9 @@ def test_unknown_ids_and_wrong_types_name_their_rows(
     world: World, fuel: FuelForm, client: Client
 ) -> None:
     data = payload(world, fuel)
-    data["dataValues"][1]["value"] = "nhiều"  # type: ignore[index]
-    data["dataValues"].append({"dataElement": "unknownUid1", "value": "1"})  # type: ignore[union-attr]
+    values: list[dict[str, str]] = data["dataValues"]  # type: ignore[assignment]
+    values[1]["value"] = "nhiều"
+    values.append({"dataElement": "unknownUid1", "value": "1"})
     summary = post(client, json.dumps(data), "application/json", **basic("admin")).json()
     assert {c["errorCode"]: c["indexes"] for c in summary["conflicts"]} == {
         "E7619": [1],

@@ -31,8 +31,10 @@ def test_it_parses_nested_selections_and_exclusions():
     assert node.exclude == {"code"}
     parent = node.include["parent"]
     assert parent is not None and list(parent.include) == ["id", "name"]
-    inner = node.include["dataSetElements"].include["dataElement"]
-    assert list(inner.include) == ["id", "name"]
+    elements = node.include["dataSetElements"]
+    assert elements is not None
+    inner = elements.include["dataElement"]
+    assert inner is not None and list(inner.include) == ["id", "name"]
 
 
 @pytest.mark.parametrize("text", ["parent[id", "parent]id[", "a[b[c]"])

@@ -343,4 +343,4 @@ def _flush_everything_that_refers_to_the_catalog() -> None:
             isinstance(f, models.ForeignKey) and f.related_model in catalog_models
             for f in model._meta.get_fields()
         ):
-            model.objects.all().delete()
+            model._default_manager.all().delete()
