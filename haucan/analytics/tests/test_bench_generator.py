@@ -77,7 +77,7 @@ def test_small_dataset_loads_exactly_the_generated_values(small: tuple[object, o
     from haucan.reporting.models import DataValue
 
     plan, built = small
-    assert (built.values, built.checksum) == checksum(plan)  # type: ignore[attr-defined]
+    assert (built.values, built.checksum) == checksum(plan)  # type: ignore[attr-defined,arg-type]
     assert DataValue.objects.count() == built.values  # type: ignore[attr-defined]
 
 
