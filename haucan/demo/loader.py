@@ -69,7 +69,7 @@ from haucan.org.models import (
     UnitKind,
     UnitLink,
 )
-from haucan.reporting.models import Origin
+from haucan.reporting.models import ApprovalLevel, ApprovalWorkflow, Origin
 from haucan.reporting.services.bulk import (
     NewCompletion,
     NewValue,
@@ -1790,6 +1790,7 @@ def load_demo(*, months: int = 24, seed: int = 20231, verbose: bool = False) -> 
 
     store.rebuild()
     load_demo_dashboards(Scope.system("demo"))
+    _create_approval_workflow()
     return DemoSummary(
         units=len(units),
         levels=len(LEVELS),
@@ -1802,4 +1803,18 @@ def load_demo(*, months: int = 24, seed: int = 20231, verbose: bool = False) -> 
         values=values,
         completions=completions,
         seconds=time.perf_counter() - started,
+    )
+
+
+def _create_approval_workflow() -> None:
+    """Monthly petroleum reports are approved by the regiment, then by the division."""
+    workflow = ApprovalWorkflow.objects.create(
+        code="DUYET_XD_THANG", name="Duyệt báo cáo xăng dầu tháng", period_type="Monthly"
+    )
+    workflow.data_sets.set(DataSet.objects.filter(domain="petroleum", period_type="Monthly"))
+    ApprovalLevel.objects.bulk_create(
+        [
+            ApprovalLevel(workflow=workflow, depth=4, name="Trung đoàn, lữ đoàn"),
+            ApprovalLevel(workflow=workflow, depth=3, name="Sư đoàn"),
+        ]
     )

@@ -309,3 +309,19 @@ def test_submissions_exist_only_for_reports_with_values(demo: DemoSummary) -> No
     reported = set(DataValue.objects.values_list("unit_id", "period").distinct())
     assert set(completions.values_list("unit_id", "period")) <= reported
     assert DataValue.objects.count() == demo.values
+
+
+def test_the_commander_approves_clerk_as_regiment_in_the_demo(demo: DemoSummary) -> None:
+    from haucan.accounts.models import Assignment
+    from haucan.reporting.models import ApprovalWorkflow
+    from haucan.reporting.services.approval import ApprovalState, approve, status_of
+
+    workflow = ApprovalWorkflow.objects.get(code="DUYET_XD_THANG")
+    regiment = Assignment.objects.get(user__username="clerk_a").unit
+    period = period_of(timezone.localdate(), PeriodType.MONTHLY).shift(-2).id
+    commander = resolve_scope(User.objects.get(username="commander"))
+    with transaction.atomic():
+        assert status_of(workflow, period, regiment).state == ApprovalState.READY
+        approve(commander, workflow, period, regiment)
+        assert status_of(workflow, period, regiment).state == ApprovalState.APPROVED_HERE
+        transaction.set_rollback(True)
