@@ -150,27 +150,75 @@ def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def _units_condition(pieces: frozenset[Component], column: str) -> tuple[str, list[int]]:
+    """`column IN (…)` for the units the pieces cover: whole pieces through the closure.
+
+    One IN over a UNION, not "IN (…) OR IN (subquery)": PostgreSQL cannot use the value
+    indexes through an OR with a subquery and would scan every value."""
+    whole = sorted(p.unit_id for p in pieces if p.with_descendants)
+    own = sorted(p.unit_id for p in pieces)
+    sql = f"{column} IN (SELECT id FROM org_unit WHERE id IN ({_placeholders(own)})"
+    params = [*own]
+    if whole:
+        sql += (
+            " UNION ALL SELECT unit_id FROM analytics_unitancestor"
+            f" WHERE ancestor_id IN ({_placeholders(whole)})"
+        )
+        params += whole
+    return sql + ")", params
+
+
+def _latest_by_coc(
+    element_id: int, pieces: frozenset[Component], period: Period
+) -> dict[int, tuple[float, int]]:
+    """Per option combo: the sum of each covered unit's latest value inside `period`, and how
+    many units that is (LAST and LAST_AVERAGE_ORG_UNIT), computed by the database."""
+    if not pieces:
+        return {}
+    units, params = _units_condition(pieces, "unit_id")
+    bounds = (
+        "period_start >= %s AND period_end <= %s AND deleted = %s AND numeric_value IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT v.category_option_combo_id, SUM(v.numeric_value), COUNT(*)
+                FROM {VALUES} v
+                JOIN (SELECT unit_id, category_option_combo_id, MAX(period_start) AS latest
+                      FROM {VALUES}
+                      WHERE data_element_id = %s AND {units} AND {bounds}
+                      GROUP BY unit_id, category_option_combo_id) m
+                  ON m.unit_id = v.unit_id
+                 AND m.category_option_combo_id = v.category_option_combo_id
+                 AND m.latest = v.period_start
+                WHERE v.data_element_id = %s AND v.{bounds.replace(" AND ", " AND v.")}
+                GROUP BY v.category_option_combo_id""",
+            [
+                element_id,
+                *params,
+                period.start,
+                period.end,
+                False,
+                element_id,
+                period.start,
+                period.end,
+                False,
+            ],
+        )
+        return {coc: (float(total), int(count)) for coc, total, count in cursor.fetchall()}
+
+
 def _raw_values(
     element_id: int, pieces: frozenset[Component], start: date, end: date
 ) -> list[RawValue]:
     """Every value of the units the pieces cover; whole pieces are read through the closure."""
-    whole = sorted(p.unit_id for p in pieces if p.with_descendants)
-    own = sorted(p.unit_id for p in pieces)
-    if not own:
+    if not pieces:
         return []
-    condition = f"unit_id IN ({_placeholders(own)})"
-    params: list[int] = [*own]
-    if whole:
-        condition += (
-            f" OR unit_id IN (SELECT unit_id FROM analytics_unitancestor"
-            f" WHERE ancestor_id IN ({_placeholders(whole)}))"
-        )
-        params += whole
+    condition, params = _units_condition(pieces, "unit_id")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT unit_id, category_option_combo_id, period_start, period_end, numeric_value
                 FROM {VALUES}
-                WHERE data_element_id = %s AND ({condition})
+                WHERE data_element_id = %s AND {condition}
                   AND period_start >= %s AND period_end <= %s
                   AND deleted = %s AND numeric_value IS NOT NULL""",
             [element_id, *params, start, end, False],
@@ -348,6 +396,7 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
     constants.update(Constant.objects.values_list("uid", "value"))
     option_groups = _option_groups(plan)
     raw_cache: dict[tuple[int, frozenset[Component]], list[RawValue]] = {}
+    last_cache: dict[tuple[object, ...], dict[int, tuple[float, int]]] = {}
 
     def element_value(
         element_id: int,
@@ -376,6 +425,23 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
                     ):
                         rows.append(row)
                         stored.add(row.start)
+        if aggregation in RAW_TYPES and len(stored) > 1 and len(periods.periods) == 1:
+            # The usual case (one quarter or year): each unit's latest value, summed in SQL.
+            period = periods.periods[0]
+            covered = frozenset(
+                p for u in units.units for p in plan.pieces[(u.pk, plan.day_of(period))]
+            )
+            last_key = (element_id, covered, period.start, period.end)
+            if last_key not in last_cache:
+                last_cache[last_key] = _latest_by_coc(element_id, covered, period)
+            by_coc = {
+                c: sc for c, sc in last_cache[last_key].items() if allowed is None or c in allowed
+            }
+            if not by_coc:
+                return None
+            if aggregation == AggregationType.LAST:
+                return sum(total for total, _count in by_coc.values())
+            return sum(total / count for total, count in by_coc.values())
         if aggregation in RAW_TYPES and len(stored) > 1:
             values: list[RawValue] = []
             for period in periods.periods:
