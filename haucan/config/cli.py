@@ -347,6 +347,17 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """django-tasks' database worker: tasks are rows, so no broker is needed (DESIGN.md §3)."""
+    from django.core.management import call_command
+
+    options: dict[str, object] = {"interval": args.interval, "no_startup_delay": True}
+    if args.batch:
+        options["batch"] = True
+    call_command("db_worker", **options)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="haucan", description="Hậu Cần Số: digital logistics for the army."
@@ -427,7 +438,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="the file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
 
-    for name in ("worker", "backup"):
+    p = sub.add_parser("worker", help="run background jobs (asynchronous imports) until stopped")
+    p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    p.set_defaults(func=cmd_worker)
+
+    for name in ("backup",):
         p = sub.add_parser(name, help="(not available yet)")
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=_not_yet(name))

@@ -32,6 +32,9 @@ def test_init_check_and_audit_verify_on_a_fresh_data_dir(tmp_path):
     verify = run_cli("audit", "verify", data_dir=tmp_path)
     assert verify.returncode == 0
     assert "intact" in verify.stdout
+    worker = run_cli("worker", "--batch", data_dir=tmp_path)
+    assert worker.returncode == 0, worker.stderr
+    assert "No more tasks to run" in worker.stderr
 
 
 def test_user_mistakes_give_one_line_and_no_traceback(tmp_path):
