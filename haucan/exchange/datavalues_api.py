@@ -23,7 +23,6 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django_tasks import task
 from ninja import Router
 
-from haucan.accounts.queries import resolve_scope
 from haucan.core.errors import HaucanError, NotFound, ValidationFailed
 from haucan.core.periods import PeriodError, parse_period
 from haucan.core.scope import Scope
@@ -83,7 +82,9 @@ def _too_large(limit: int) -> str:
 
 
 def _scope(request: HttpRequest) -> Scope:
-    return resolve_scope(request.user)
+    # request.scope, not the user's scope: an API token may narrow it to one unit, read-only.
+    scope: Scope = request.scope  # type: ignore[attr-defined]
+    return scope
 
 
 def _flag(request: HttpRequest, name: str) -> bool:
@@ -257,7 +258,18 @@ def _start_job(
         username=scope.username,
         format=name,
         charset=charset_of(content_type) or "",
-        options={"strategy": strategy, "dry_run": dry_run, "id_scheme": schemes.__dict__},
+        options={
+            "strategy": strategy,
+            "dry_run": dry_run,
+            "id_scheme": schemes.__dict__,
+            # The job runs with the scope of the request that queued it: a token narrowed to one
+            # unit stays narrowed, even though the job runs later in the worker.
+            "scope": {
+                "unit_paths": sorted(scope.unit_paths),
+                "permissions": sorted([d, a] for d, a in scope.permissions),
+                "is_admin": scope.is_admin,
+            },
+        },
     )
     path = _jobs_dir() / f"{job.uid}.{FORMATS[name].suffix}"
     with open(path, "wb") as out:
@@ -286,7 +298,6 @@ def _start_job(
 @task()
 def run_import_job(job_id: int) -> str:
     """Import a waiting job's payload; a job already claimed or done is left alone (idempotent)."""
-    from haucan.accounts.models import User
 
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
         status=ImportJob.Status.RUNNING, started_at=timezone.now()
@@ -294,9 +305,8 @@ def run_import_job(job_id: int) -> str:
     if not claimed:
         return "skipped"
     job = ImportJob.objects.get(pk=job_id)
-    user = User.objects.filter(pk=job.user_id).first() if job.user_id else None
-    scope = resolve_scope(user) if user is not None else Scope.system(job.username or "import")
     options = job.options
+    scope = _job_scope(job)
     try:
         with open(job.payload_path, "rb") as payload:
             rows = FORMATS[job.format].read(payload, charset=job.charset or None)
@@ -325,6 +335,25 @@ def run_import_job(job_id: int) -> str:
     )
     Path(job.payload_path).unlink(missing_ok=True)
     return status
+
+
+def _job_scope(job: ImportJob) -> Scope:
+    """The scope the job was queued with; nothing at all if its user has since been disabled."""
+    from haucan.accounts.models import User
+
+    saved = job.options.get("scope")
+    if job.user_id is None:
+        return Scope.system(job.username or "import")
+    user = User.objects.filter(pk=job.user_id, is_active=True).first()
+    if user is None or saved is None:
+        return Scope(user_id=job.user_id, username=job.username, unit_paths=frozenset())
+    return Scope(
+        user_id=user.pk,
+        username=user.get_username(),
+        unit_paths=frozenset(saved["unit_paths"]),
+        permissions=frozenset((d, a) for d, a in saved["permissions"]),
+        is_admin=bool(saved["is_admin"]),
+    )
 
 
 def _job(request: HttpRequest, uid: str) -> ImportJob:

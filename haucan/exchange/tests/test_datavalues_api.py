@@ -321,6 +321,33 @@ def test_async_import_runs_as_a_task(world: World, fuel: FuelForm, client: Clien
     assert tasks.json()[0]["completed"] is True
 
 
+def test_async_import_keeps_the_narrowed_scope_of_the_token(
+    world: World, fuel: FuelForm, client: Client
+) -> None:
+    from haucan.accounts.queries import resolve_scope
+    from haucan.accounts.tokens import create_token
+
+    # A token of clerk_a narrowed to one battalion queues values for the whole regiment.
+    _token, plaintext = create_token(
+        resolve_scope(world.clerk_a), world.clerk_a, "battalion", unit=world.battalion_a
+    )
+    response = post(
+        client,
+        json.dumps(payload(world, fuel)),
+        "application/json",
+        "?async=true",
+        HTTP_AUTHORIZATION=f"ApiToken {plaintext}",
+    )
+    assert response.status_code == 200
+    job = ImportJob.objects.get(uid=response.json()["response"]["id"])
+    run_import_job.call(job.pk)
+    job.refresh_from_db()
+    # The worker ran it with the token's scope: the regiment's values are out of scope.
+    assert job.options["scope"]["unit_paths"] == [world.battalion_a.path], job.options["scope"]
+    assert job.summary["status"] == "ERROR"
+    assert not DataValue.objects.filter(unit=world.regiment_a).exists()
+
+
 def test_complete_registrations(world: World, fuel: FuelForm, client: Client) -> None:
     body = {
         "completeDataSetRegistrations": [

@@ -195,7 +195,9 @@ def test_the_page_creates_a_token_and_shows_it_once(world, login):
 def test_the_page_refuses_a_unit_outside_the_scope(world, login):
     response = login("clerk_a").post("/account/tokens/", {"name": "x", "unit": "F324-E2"})
     assert response.status_code == 200
-    assert response.context["form"].errors["unit"] == ["Unit not found."]  # "Unit not found."
+    assert response.context["form"].errors["unit"] == [
+        "Không tìm thấy đơn vị."
+    ]  # pages speak Vietnamese
     assert not ApiToken.objects.exists()
 
 
