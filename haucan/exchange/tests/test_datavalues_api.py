@@ -344,7 +344,7 @@ def test_async_import_keeps_the_narrowed_scope_of_the_token(
     job.refresh_from_db()
     # The worker ran it with the token's scope: the regiment's values are out of scope.
     assert job.options["scope"]["unit_paths"] == [world.battalion_a.path], job.options["scope"]
-    assert job.summary["status"] == "ERROR"
+    assert job.summary is not None and job.summary["status"] == "ERROR"
     assert not DataValue.objects.filter(unit=world.regiment_a).exists()
 
 
