@@ -2,13 +2,11 @@ from __future__ import annotations
 
 import math
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
-from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,22 +21,6 @@ from haucan.core.expressions import (
     format_operand,
     parse_expression,
 )
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    # Assertions use the English msgids: under pytest-django the default language is
-    # Vietnamese; in bare pytest Django is unconfigured and messages stay untranslated.
-    try:
-        translation.activate("en")
-    except ImproperlyConfigured:
-        yield
-        return
-    try:
-        yield
-    finally:
-        translation.deactivate()
-
 
 A, B, C = Operand("a"), Operand("b"), Operand("c")
 

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
-from django.utils import translation
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -22,22 +19,6 @@ from haucan.core.periods import (
     periods_between,
     resolve_relative,
 )
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    # Assertions use the English msgids: under pytest-django the default language is
-    # Vietnamese; in bare pytest Django is unconfigured and messages stay untranslated.
-    try:
-        translation.activate("en")
-    except ImproperlyConfigured:
-        yield
-        return
-    try:
-        yield
-    finally:
-        translation.deactivate()
-
 
 dates = st.dates(min_value=date(1901, 1, 1), max_value=date(2998, 12, 31))
 types = st.sampled_from(list(PeriodType))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from haucan.catalog.models import CategoryOptionCombo, DataSet
 from haucan.catalog.services import default_option_combo
 from haucan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from haucan.core.periods import Period, PeriodError, PeriodType, parse_period
+from haucan.core.periods import Period, PeriodError, PeriodType, parse_period, period_of
 from haucan.core.scope import Action, Domain, Scope
 from haucan.org.models import Unit
 from haucan.reporting.models import (
@@ -162,8 +162,6 @@ def resolve_target(
 
 
 def period_of_today(data_set: DataSet, today: date) -> Period:
-    from haucan.core.periods import period_of
-
     return period_of(today, PeriodType(data_set.period_type))
 
 
