@@ -63,8 +63,14 @@ INSTALLED_APPS = [
     "haucan.catalog",
     "haucan.reporting",
     "haucan.analytics",
+    "haucan.alerts",
     "haucan.dashboards",
     "haucan.exchange",
+    # Domain modules: they use the core apps above; no core app imports them.
+    "haucan.inventory",
+    "haucan.petroleum",
+    "haucan.barracks",
+    "haucan.medical",
     "haucan.web",
 ]
 

@@ -15,4 +15,9 @@ urlpatterns = [
     path("dashboards/", include("haucan.dashboards.urls")),
     path("exchange/", include("haucan.exchange.urls")),
     path("account/", include("haucan.accounts.urls_tokens")),
+    path("alerts/", include("haucan.alerts.urls")),
+    path("inventory/", include("haucan.inventory.urls")),
+    path("petroleum/", include("haucan.petroleum.urls")),
+    path("barracks/", include("haucan.barracks.urls")),
+    path("medical/", include("haucan.medical.urls")),
 ]

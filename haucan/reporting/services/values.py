@@ -177,8 +177,13 @@ def is_locked(data_set: DataSet, period: Period, today: date | None = None) -> b
     return locked_on is not None and (today or timezone.localdate()) >= locked_on
 
 
-def check_writable(scope: Scope, target: Target, override_reason: str = "") -> None:
-    """Refuse writes to a locked period or a submitted form (an admin may override a lock)."""
+def check_writable(
+    scope: Scope, target: Target, override_reason: str = "", *, from_source: bool = False
+) -> None:
+    """Refuse writes to a locked period or a submitted form (an admin may override a lock).
+
+    A module source (`from_source`) is the system of record for its values, so a submission does
+    not stop it; locks and approvals do."""
     locked_on = lock_date(target.data_set, target.period)
     today = timezone.localdate()
     if (
@@ -202,6 +207,8 @@ def check_writable(scope: Scope, target: Target, override_reason: str = "") -> N
             _("The data was approved at %(unit)s by %(user)s; it is locked.")
             % {"unit": approval.unit.name, "user": approval.approved_by}
         )
+    if from_source:
+        return
     registration = CompleteRegistration.objects.filter(
         data_set=target.data_set,
         period=target.period.id,
@@ -248,7 +255,7 @@ def _save_once(
     override_reason: str,
     structure: FormStructure | None,
 ) -> SaveResult:
-    check_writable(scope, target, override_reason)
+    check_writable(scope, target, override_reason, from_source=origin == Origin.SOURCE)
     structure = structure or load_structure(target.data_set)
     errors: list[CellError] = []
     parsed: list[tuple[int, CellInput, int, int, str | None, float | None]] = []

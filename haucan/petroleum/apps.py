@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PetroleumConfig(AppConfig):
+    name = "haucan.petroleum"
+    label = "petroleum"
+    verbose_name = _("Petroleum")
