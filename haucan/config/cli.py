@@ -171,7 +171,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 # Benchmark program -> its module in benchmarks/ (`import` is a Python keyword).
-BENCH_MODULES = {"entry": "entry", "analytics": "analytics", "import": "import_bench"}
+BENCH_MODULES = {
+    "entry": "entry",
+    "analytics": "analytics",
+    "import": "import_bench",
+    "alerts": "alerts_bench",
+    "inventory": "inventory_bench",
+    "barracks": "barracks_bench",
+    "medical": "medical_bench",
+    "load": "load_bench",
+}
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
