@@ -104,7 +104,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"Hậu Cần Số is serving the demo army at {url}")
     print(f"Data directory: {settings.DATA_DIR}")
     print(f"Demo logins (password {DEMO_PASSWORD}):")
-    for persona in PERSONAS:
+    from haucan.demo.modules import extra_personas
+
+    for persona in [*PERSONAS, *extra_personas()]:
         print(f"  {persona.username:<11} {persona.description}")
     sys.stdout.flush()
     if args.no_serve:

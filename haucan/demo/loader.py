@@ -1787,10 +1787,13 @@ def load_demo(*, months: int = 24, seed: int = 20231, verbose: bool = False) -> 
     # Operations Room's demo dashboards.
     from haucan.analytics import store
     from haucan.dashboards.services import load_demo_dashboards
+    from haucan.demo import modules
 
+    _create_approval_workflow()
+    context = modules.DemoContext(scope, today, seed, months, say)
+    modules.load_all(context)
     store.rebuild()
     load_demo_dashboards(Scope.system("demo"))
-    _create_approval_workflow()
     return DemoSummary(
         units=len(units),
         levels=len(LEVELS),
