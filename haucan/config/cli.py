@@ -160,15 +160,27 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from haucan.audit.services import verify_chain
+    from haucan.audit.services import checkpoint, verify_chain
 
-    report = verify_chain()
+    if args.action == "checkpoint":
+        mark = checkpoint()
+        if mark is None:
+            print("The audit chain is empty: nothing to checkpoint.")
+        else:
+            print(f"Checkpoint at event {mark.event_id} ({mark.count} events): head {mark.hash}")
+        return 0
+    report = verify_chain(full=args.full)
+    where = "from the beginning" if not report.start_id else f"after event {report.start_id}"
     if not report.ok:
+        at = f"event {report.first_bad_id}" if report.first_bad_id else "the end of the chain"
         raise UserError(
-            f"The audit chain is broken at event {report.first_bad_id}: {report.reason} "
-            f"({report.checked} events verified before it)."
+            f"The audit chain is broken at {at}: {report.reason} "
+            f"({report.checked} events verified {where} before it)."
         )
-    print(f"The audit chain is intact: {report.checked} events verified.")
+    print(
+        f"The audit chain is intact: {report.checked} events verified {where} "
+        f"({report.total} in all)."
+    )
     return 0
 
 
@@ -405,8 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check the configuration and the database")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("audit", help="verify that the audit log is intact")
-    p.add_argument("action", choices=["verify"])
+    p = sub.add_parser("audit", help="verify the audit chain, or record a checkpoint of it")
+    p.add_argument("action", choices=["verify", "checkpoint"])
+    p.add_argument(
+        "--full", action="store_true", help="verify from the first event, not the last checkpoint"
+    )
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)

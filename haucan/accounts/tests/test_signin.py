@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
@@ -116,7 +117,7 @@ def test_failures_from_one_address_lock_that_address_for_every_account(
     assert elsewhere.status_code == 302
 
 
-def basic(name: str, password: str) -> dict[str, str]:
+def basic(name: str, password: str) -> dict[str, Any]:
     token = base64.b64encode(f"{name}:{password}".encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Basic {token}", "REMOTE_ADDR": "10.0.0.5"}
 
