@@ -90,7 +90,8 @@ def test_inserting_a_forged_entry_is_detected(ids: list[int]) -> None:
     sql("DELETE FROM audit_auditevent WHERE id = %s", [ids[2]])
     sql(
         "INSERT INTO audit_auditevent (id, at, actor_id, actor, action, object_type, object_id,"
-        " detail, previous_hash, hash) VALUES (%s, %s, NULL, 'x', 'test.event', '', 'forged', %s, %s, %s)",
+        " detail, previous_hash, hash)"
+        " VALUES (%s, %s, NULL, 'x', 'test.event', '', 'forged', %s, %s, %s)",
         [ids[2], timezone.now(), json.dumps({}), "0" * 64, "e" * 64],
     )
     assert verify_chain().first_bad_id == ids[2]
