@@ -95,7 +95,7 @@ def test_the_api_docs_page_runs_under_the_policy(client: Client, world: World) -
     assert response.status_code == 200
     assert "script-src 'self'" in response["Content-Security-Policy"]
     for script in re.findall(r"<script([^>]*)>(.*?)</script>", response.text, re.S):
-        attrs, body = script
+        attrs, _body = script
         assert "src=" in attrs or 'type="application/json"' in attrs, script
 
 
