@@ -151,22 +151,22 @@ class ChainReport:
     total: int = 0  # events in the chain, as far as verified
 
 
-def _trusted_start(full: bool) -> tuple[ChainReport | None, int, str, int]:
+def _trusted_start(full: bool, using: str) -> tuple[ChainReport | None, int, str, int]:
     """Where verification starts: the newest checkpoint that is signed and still matches the
     event it names (or the beginning for --full or when there is none)."""
     if full:
         return None, 0, GENESIS, 0
-    mark = AuditCheckpoint.objects.order_by("-event_id").first()
+    mark = AuditCheckpoint.objects.using(using).order_by("-event_id").first()
     if mark is None:
         return None, 0, GENESIS, 0
     if not hmac.compare_digest(
         mark.signature, _checkpoint_signature(mark.event_id, mark.count, mark.hash)
     ):
         return ChainReport(False, 0, mark.event_id, "checkpoint signature does not match"), 0, "", 0
-    event = AuditEvent.objects.filter(id=mark.event_id).first()
+    event = AuditEvent.objects.using(using).filter(id=mark.event_id).first()
     if event is None or event.hash != mark.hash:
         return ChainReport(False, 0, mark.event_id, "checkpointed event was changed"), 0, "", 0
-    if AuditEvent.objects.filter(id__lte=mark.event_id).count() != mark.count:
+    if AuditEvent.objects.using(using).filter(id__lte=mark.event_id).count() != mark.count:
         return (
             ChainReport(False, 0, mark.event_id, "events before the checkpoint are missing"),
             0,
@@ -176,20 +176,20 @@ def _trusted_start(full: bool) -> tuple[ChainReport | None, int, str, int]:
     return None, mark.event_id, mark.hash, mark.count
 
 
-def verify_chain(batch: int = 5000, *, full: bool = True) -> ChainReport:
+def verify_chain(batch: int = 5000, *, full: bool = True, using: str = "default") -> ChainReport:
     """Recompute the hashes in order and report the first event that does not match.
 
     `full=False` starts from the newest checkpoint (incremental); `full=True` walks everything
     and also checks that every checkpoint names an event that still carries its hash.
     """
-    failed, last_id, previous, before = _trusted_start(full)
+    failed, last_id, previous, before = _trusted_start(full, using)
     if failed is not None:
         return failed
     start_id = last_id
     checked = 0
-    marks = {m.event_id: m for m in AuditCheckpoint.objects.all()} if full else {}
+    marks = {m.event_id: m for m in AuditCheckpoint.objects.using(using).all()} if full else {}
     while True:
-        chunk = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        chunk = list(AuditEvent.objects.using(using).filter(id__gt=last_id).order_by("id")[:batch])
         if not chunk:
             break
         for event in chunk:
@@ -209,7 +209,7 @@ def verify_chain(batch: int = 5000, *, full: bool = True) -> ChainReport:
     if marks:
         first = min(marks)
         return _broken(first, checked, start_id, before, "a checkpointed event is missing")
-    head = AuditHead.objects.filter(singleton=1).first()
+    head = AuditHead.objects.using(using).filter(singleton=1).first()
     if head is not None:
         if head.last_hash != previous or head.count != total:
             return _broken(None, checked, start_id, before, "events are missing at the end")

@@ -35,6 +35,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         "HAUCAN_DEBUG": "false",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' modules, not production
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -56,6 +57,7 @@ def test_without_tls_the_deploy_check_warns(tmp_path: Path) -> None:
         "HAUCAN_SECRET_KEY": secrets.token_urlsafe(60),
     }
     env.pop("HAUCAN_TLS", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
