@@ -116,3 +116,28 @@ class PermissionsPolicyMiddleware:
         if policy and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = policy
         return response
+
+
+class RequestSizeMiddleware:
+    """Refuse a request body over HAUCAN_MAX_REQUEST_MB before Django parses (and spools to a
+    temporary file) any of it: the views' own per-file limits then only see sane sizes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = int(getattr(settings, "HAUCAN_MAX_REQUEST_BYTES", 0))
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit and length > limit:
+            message = _("The request is too large (at most %(mb)d MB).") % {
+                "mb": limit // (1024 * 1024)
+            }
+            if request.path.startswith("/api/") or request.headers.get("HX-Request"):
+                return JsonResponse(
+                    {"status": "ERROR", "httpStatusCode": 413, "message": message}, status=413
+                )
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

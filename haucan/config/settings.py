@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "haucan.accounts.middleware.PermissionsPolicyMiddleware",
+    "haucan.accounts.middleware.RequestSizeMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -237,6 +238,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Uploads are read in memory or a temporary file outside any served folder, parsed as data
+# (never executed) and not kept; bodies over this size are refused before parsing.
+HAUCAN_MAX_REQUEST_BYTES = env_int("HAUCAN_MAX_REQUEST_MB", 64, minimum=1) * 1024 * 1024
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
     "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()"

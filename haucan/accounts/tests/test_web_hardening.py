@@ -202,3 +202,40 @@ def test_a_unit_named_like_a_script_is_escaped_in_chart_labels(
     pivot = client.get(f"/dashboards/item/{board.pivot.uid}/data/", {"ou": world.division.uid})  # type: ignore[attr-defined]
     assert XSS not in pivot.json()["html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pivot.json()["html"]
+
+
+# --- Uploads -----------------------------------------------------------------------------------
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(
+    login: object, world: World, settings: object
+) -> None:
+    settings.HAUCAN_MAX_REQUEST_BYTES = 1024 * 1024  # type: ignore[attr-defined]
+    client = login("clerk_a")  # type: ignore[operator]
+    body = b"x" * (1024 * 1024 + 1)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/exchange/upload/", {"file": SimpleUploadedFile("big.xlsx", body)})
+    assert response.status_code == 413
+    api = client.post("/api/dataValueSets", data=body, content_type="application/json")
+    assert api.status_code == 413
+    assert api.json()["httpStatusCode"] == 413
+
+
+def test_an_upload_that_is_not_a_workbook_is_refused_by_content_not_name(
+    login: object, world: World
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login("clerk_a")  # type: ignore[operator]
+    script = SimpleUploadedFile("report.xlsx", b"#!/bin/sh\nrm -rf /\n")
+    response = client.post("/exchange/upload/", {"file": script})
+    assert response.status_code == 400
+    assert "xlsx" in response.text
+
+
+def test_no_media_folder_is_served() -> None:
+    from django.conf import settings
+
+    assert not settings.MEDIA_URL or settings.MEDIA_URL == "/"  # nothing uploaded is published
+    assert not settings.MEDIA_ROOT
