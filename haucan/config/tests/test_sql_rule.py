@@ -51,7 +51,7 @@ def sql_interpolations(path: Path) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.JoinedStr):
-            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            text = "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
             if SQL.search(text):
                 found += [
                     (node.lineno, ast.unparse(v.value))
@@ -61,9 +61,10 @@ def sql_interpolations(path: Path) -> list[tuple[int, str]]:
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
             if _sql_constant(node.left) and not isinstance(node.right, ast.Constant):
                 found.append((node.lineno, ast.unparse(node.right)))
-            elif _sql_constant(node.right) and not isinstance(node.left, ast.Constant):
-                if not isinstance(node.left, ast.JoinedStr | ast.BinOp):
-                    found.append((node.lineno, ast.unparse(node.left)))
+            elif _sql_constant(node.right) and not isinstance(
+                node.left, ast.Constant | ast.JoinedStr | ast.BinOp
+            ):
+                found.append((node.lineno, ast.unparse(node.left)))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
