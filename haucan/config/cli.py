@@ -108,6 +108,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     for persona in [*PERSONAS, *extra_personas()]:
         print(f"  {persona.username:<11} {persona.description}")
+    if settings.HAUCAN_MFA_ENFORCED:
+        print(
+            "Administrators, specialists and approvers set up two-step sign-in (any TOTP "
+            "authenticator app) at their first sign-in; HAUCAN_MFA_ENFORCED=false skips that "
+            "for a classroom demo."
+        )
     sys.stdout.flush()
     if args.no_serve:
         return 0
