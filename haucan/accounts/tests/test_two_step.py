@@ -65,6 +65,7 @@ def test_a_specialist_without_a_device_must_enrol_before_anything_else(
     assert client.get("/api/me").status_code == 401
     page = client.get("/account/two-step/")
     assert page.status_code == 200
+    assert 'data-testid="user-name"' not in page.text  # no menus while half signed in
     assert re.search(r'<img src="data:image/svg\+xml[^"]+" [^>]*data-testid="mfa-qr"', page.text)
     device = TOTPDevice.objects.get(user=world.specialist, confirmed=False)
 

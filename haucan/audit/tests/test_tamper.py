@@ -26,8 +26,32 @@ def ids(db: None) -> list[int]:
 
 
 def sql(statement: str, params: list[Any] | None = None) -> None:
+    """Run SQL as a database superuser would: on PostgreSQL the append-only trigger is switched
+    off first (an ordinary connection is refused, see below)."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
         cursor.execute(statement, params or [])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only")
+
+
+def test_postgresql_itself_refuses_to_change_or_delete_an_event(ids: list[int]) -> None:
+    from django.db import DatabaseError, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database-level guard exists on PostgreSQL only")
+    for statement in (
+        "UPDATE audit_auditevent SET actor = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [ids[0]])
+    assert verify_chain().ok
 
 
 def test_an_intact_chain_verifies(ids: list[int]) -> None:
