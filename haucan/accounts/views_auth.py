@@ -73,6 +73,13 @@ class LoginView(auth_views.LoginView):
         return context
 
 
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            security.record_auth_event(request, "auth.logout", user=request.user)
+        return super().post(request, *args, **kwargs)
+
+
 def locked_out(
     request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from haucan.accounts.views_auth import LoginView
+from haucan.accounts.views_auth import LoginView, LogoutView
 from haucan.core.access import AccessRule, declare
 from haucan.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", declare(AccessRule("public"))(LoginView.as_view()), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", LogoutView.as_view(), name="logout"),
     path("units/", include("haucan.org.urls")),
     path("catalog/", include("haucan.catalog.urls")),
     path("reporting/", include("haucan.reporting.urls")),

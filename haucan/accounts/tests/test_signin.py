@@ -190,3 +190,10 @@ def test_a_deactivated_user_cannot_sign_in(client: Client, world: World) -> None
     response = client.post("/login/", {"username": "clerk_a", "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_signing_out_is_audited(client: Client, world: World) -> None:
+    client.force_login(world.clerk_a)
+    client.post("/logout/")
+    event = AuditEvent.objects.get(action="auth.logout")
+    assert (event.actor, event.object_id) == ("clerk_a", str(world.clerk_a.pk))
