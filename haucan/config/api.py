@@ -25,8 +25,19 @@ class BasicAuth(HttpBasicAuth):
     """HTTP Basic, as DHIS2 scripts use it; the user becomes request.user for the Scope."""
 
     def authenticate(self, request: HttpRequest, username: str, password: str) -> object | None:
+        # authenticate() passes through django-axes: failures count towards the lockout, and a
+        # locked account or address is refused (AxesMiddleware then answers 429).
         user = authenticate(request, username=username, password=password)
         if user is None or not user.is_active:
+            from haucan.accounts.security import record_auth_event
+
+            locked = bool(getattr(request, "axes_locked_out", False))
+            record_auth_event(
+                request,
+                "auth.lockout" if locked else "auth.login_failed",
+                username=username,
+                detail={"via": "basic"},
+            )
             return None
         request.user = user
         return user

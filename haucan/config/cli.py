@@ -108,6 +108,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     for persona in [*PERSONAS, *extra_personas()]:
         print(f"  {persona.username:<11} {persona.description}")
+    if settings.HAUCAN_MFA_ENFORCED:
+        print(
+            "Administrators, specialists and approvers set up two-step sign-in (any TOTP "
+            "authenticator app) at their first sign-in; HAUCAN_MFA_ENFORCED=false skips that "
+            "for a classroom demo."
+        )
     sys.stdout.flush()
     if args.no_serve:
         return 0
@@ -160,15 +166,61 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from haucan.audit.services import verify_chain
+    from haucan.audit.services import checkpoint, verify_chain
 
-    report = verify_chain()
+    if args.action == "checkpoint":
+        mark = checkpoint()
+        if mark is None:
+            print("The audit chain is empty: nothing to checkpoint.")
+        else:
+            print(f"Checkpoint at event {mark.event_id} ({mark.count} events): head {mark.hash}")
+        return 0
+    report = verify_chain(full=args.full)
+    where = "from the beginning" if not report.start_id else f"after event {report.start_id}"
     if not report.ok:
+        at = f"event {report.first_bad_id}" if report.first_bad_id else "the end of the chain"
         raise UserError(
-            f"The audit chain is broken at event {report.first_bad_id}: {report.reason} "
-            f"({report.checked} events verified before it)."
+            f"The audit chain is broken at {at}: {report.reason} "
+            f"({report.checked} events verified {where} before it)."
         )
-    print(f"The audit chain is intact: {report.checked} events verified.")
+    print(
+        f"The audit chain is intact: {report.checked} events verified {where} "
+        f"({report.total} in all)."
+    )
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from haucan.config.backup import BackupError, create_backup
+
+    try:
+        manifest = create_backup(Path(args.out))
+    except BackupError as exc:
+        raise UserError(str(exc)) from None
+    print(
+        f"Backup of the {manifest['database']} database written to {args.out}: "
+        f"{len(manifest['tables'])} tables, {manifest['rows']} rows, "
+        f"audit head {manifest['audit']['last_hash'] or '(empty)'} "
+        f"({manifest['audit']['count']} events)."
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from haucan.config.backup import BackupError, restore_backup
+
+    try:
+        report = restore_backup(Path(args.folder))
+    except BackupError as exc:
+        raise UserError(str(exc)) from None
+    print(
+        f"Restored {report.tables} tables, {report.rows} rows; the audit chain verifies "
+        f"({report.audit_events} events, head {report.audit_head})."
+    )
     return 0
 
 
@@ -405,8 +457,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check the configuration and the database")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("audit", help="verify that the audit log is intact")
-    p.add_argument("action", choices=["verify"])
+    p = sub.add_parser("audit", help="verify the audit chain, or record a checkpoint of it")
+    p.add_argument("action", choices=["verify", "checkpoint"])
+    p.add_argument(
+        "--full", action="store_true", help="verify from the first event, not the last checkpoint"
+    )
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
@@ -454,18 +509,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
     p.set_defaults(func=cmd_worker)
 
-    for name in ("backup",):
-        p = sub.add_parser(name, help="(not available yet)")
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(func=_not_yet(name))
+    p = sub.add_parser("backup", help="snapshot the database while it runs (with a manifest)")
+    p.add_argument("--out", required=True, help="a new or empty folder for the backup")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into an empty database and verify it")
+    p.add_argument("folder", help="the folder `haucan backup` wrote")
+    p.set_defaults(func=cmd_restore)
     return parser
-
-
-def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        raise UserError(f"`haucan {name}` is not available in this version yet.")
-
-    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

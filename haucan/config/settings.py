@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "bootstrap",
+    "axes",  # failed-login lockout per account and per address
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps (TOTP)
+    "django_otp.plugins.otp_static",  # one-time recovery codes
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the Swagger UI assets locally (no CDN on an air-gapped network)
@@ -76,16 +81,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "haucan.accounts.middleware.PermissionsPolicyMiddleware",
+    "haucan.accounts.middleware.RequestSizeMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "haucan.web.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # After authentication: end idle sessions, then hold a half-signed-in session at the
+    # second-factor step until it is verified.
+    "haucan.accounts.middleware.IdleSessionMiddleware",
+    "haucan.accounts.middleware.SecondFactorMiddleware",
     "haucan.accounts.middleware.ScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the lockout flag the authentication backend left on the request.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "haucan.config.urls"
@@ -139,29 +154,97 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Axes first: it refuses a locked-out account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {
+            "user_attributes": ("username", "full_name", "first_name", "last_name", "email")
+        },
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": env_int("HAUCAN_PASSWORD_MIN_LENGTH", 10, minimum=8)},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "haucan.accounts.passwords.NotUsernameValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Lockout (django-axes): N failures for one user name, or from one address, lock further attempts
+# for the cool-off time; an administrator can unlock earlier (accounts admin, audited).
+AXES_FAILURE_LIMIT = env_int("HAUCAN_LOCKOUT_FAILURES", 5, minimum=2)
+AXES_COOLOFF_TIME = env_int("HAUCAN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "haucan.accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "haucan.accounts.views_auth.locked_out"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # our read-only admin with an audited unlock (accounts.admin)
+
+# Two-factor: mandatory for administrators, specialists and approvers. HAUCAN_MFA_ENFORCED=false
+# turns the obligation off (for a classroom demo or the test suite only; never in production).
+HAUCAN_MFA_ENFORCED = env_bool("HAUCAN_MFA_ENFORCED", True)
+OTP_TOTP_ISSUER = "Hậu Cần Số"
+
+# Sessions end after HAUCAN_SESSION_IDLE_SECONDS without a request, and at the latest after
+# HAUCAN_SESSION_SECONDS; an administrator can end all sessions of one user (accounts admin).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("HAUCAN_SESSION_SECONDS", 8 * 3600, minimum=300)
+HAUCAN_SESSION_IDLE_SECONDS = env_int("HAUCAN_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 SESSION_COOKIE_SECURE = env_bool("HAUCAN_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HAUCAN_TLS=true: the site is served over HTTPS (by a reverse proxy that sets
+# X-Forwarded-Proto): browsers are told to keep to HTTPS (HSTS) and plain HTTP is redirected.
+HAUCAN_TLS = env_bool("HAUCAN_TLS", False)
+if HAUCAN_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("HAUCAN_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HAUCAN_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = False
+    # The preload list is for public domains; an internal army host name can never be on it.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SECURE_SSL_REDIRECT = env_bool("HAUCAN_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer's probe speaks plain HTTP
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# The browser may run only our own scripts (no inline script, no eval); styles allow inline
+# attributes because Plotly and Bootstrap set element styles (ADR 0061).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Uploads are read in memory or a temporary file outside any served folder, parsed as data
+# (never executed) and not kept; bodies over this size are refused before parsing.
+HAUCAN_MAX_REQUEST_BYTES = env_int("HAUCAN_MAX_REQUEST_MB", 64, minimum=1) * 1024 * 1024
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()"
+)
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -193,5 +276,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("HAUCAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

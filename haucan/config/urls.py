@@ -14,7 +14,16 @@ def _admins_only(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
+def _admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The Django admin signs in through our login page, so lockout, the second factor and the
+    audit of sign-ins apply there too."""
+    from django.contrib.auth.views import redirect_to_login
+
+    return redirect_to_login(request.GET.get("next") or "/django-admin/", "login")
+
+
 admin.site.has_permission = _admins_only  # type: ignore[method-assign]
+admin.site.login = _admin_login  # type: ignore[method-assign]
 admin.site.site_header = "Hậu Cần Số"
 
 

@@ -40,8 +40,25 @@ def click_target(dim: str, item: str, drillable_units: set[str]) -> str:
     return ""
 
 
+# Plotly reads its text as a small HTML dialect (<b>, <br>, <a href>…); user text (unit, item
+# and chart names) is entity-escaped so it always shows literally and can never add a tag or link.
+_USER_TEXT_KEYS = ("x", "y", "labels", "name", "text")
+
+
+def _escape(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(value, list):
+        return [_escape(v) for v in value]
+    return value
+
+
 def _figure_json(fig: go.Figure) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(fig.to_json())
+    for trace in data.get("data", []):
+        for key in _USER_TEXT_KEYS:
+            if key in trace:
+                trace[key] = _escape(trace[key])
     return data
 
 

@@ -64,6 +64,8 @@ def page(live_server) -> Iterator[object]:
     assert errors == []  # no script error on the page
 
 
+# wait_for_selector, not wait_for_function: the latter evaluates a string, which the
+# Content-Security-Policy (no 'unsafe-eval') forbids in the page.
 def sign_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
@@ -86,7 +88,7 @@ def cell(form, element, combo_name: str | None = None) -> str:
 
 
 def wait_until_sent(page) -> None:
-    page.wait_for_function("document.getElementById('hc-queue').dataset.pending === '0'")
+    page.wait_for_selector("#hc-queue[data-pending='0']", state="attached")
 
 
 def stored(form, world) -> dict[str, str]:
@@ -156,15 +158,15 @@ def test_values_typed_offline_are_queued_kept_over_a_reload_and_sent_later(
     ]:
         page.fill(selector, value)
         page.press(selector, "Tab")
-    page.wait_for_function("document.getElementById('hc-queue').dataset.pending === '3'")
-    page.wait_for_function("document.getElementById('hc-queue').dataset.offline === '1'")
+    page.wait_for_selector("#hc-queue[data-pending='3']", state="attached")
+    page.wait_for_selector("#hc-queue[data-offline='1']", state="attached")
     assert "3" in page.text_content("#hc-queue")
     assert DataValue.objects.count() == 0
 
     page.reload()  # the tab is reloaded while still offline: the queue comes back from storage
     page.wait_for_selector("#hc-grid .hc-cell")
     assert page.input_value(cell(fuel_form, fuel_form.issued)) == "3,5"
-    page.wait_for_function("document.getElementById('hc-queue').dataset.pending === '3'")
+    page.wait_for_selector("#hc-queue[data-pending='3']", state="attached")
 
     page.unroute("**/reporting/entry/save/**")
     page.evaluate("window.dispatchEvent(new Event('online'))")
