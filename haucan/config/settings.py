@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so its process_exception sees a view's lost database connection first.
+    "haucan.web.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "haucan.config.urls"

@@ -3,12 +3,20 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from haucan.core.access import AccessRule, declare
 from haucan.web import views
+
+# Django's own views enforce their rules; the declarations are for the authorization matrix.
+_PUBLIC = declare(AccessRule("public"))
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "login/",
+        _PUBLIC(auth_views.LoginView.as_view(template_name="web/login.html")),
+        name="login",
+    ),
+    path("logout/", _PUBLIC(auth_views.LogoutView.as_view()), name="logout"),
     path("units/", include("haucan.org.urls")),
     path("catalog/", include("haucan.catalog.urls")),
     path("reporting/", include("haucan.reporting.urls")),
