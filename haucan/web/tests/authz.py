@@ -184,6 +184,9 @@ class Objects:
     world: World
     period: str
     cases: dict[str, list[Case]] = field(default_factory=dict)
+    # What only each regiment's staff may read: its comment, and the uid and code of the
+    # battalion inside it (a listing that shows them to the other clerk leaks).
+    secrets: dict[str, list[str]] = field(default_factory=dict)
 
     def of(self, kind: str) -> list[Case]:
         return self.cases[kind]
@@ -217,6 +220,10 @@ def build_objects(world: World) -> Objects:
             [CellInput("PET_ISSUED", "12", comment=SECRET[owner]), CellInput("PET_NOTE", "x")],
         )
     objects = Objects(world, period)
+    objects.secrets = {
+        "a": [SECRET["a"], world.battalion_a.uid, world.battalion_a.code],
+        "b": [SECRET["b"], world.battalion_b.uid, world.battalion_b.code],
+    }
     c = objects.cases
     c["unit"] = _scoped("unit", world.regiment_a.uid, world.regiment_b.uid)
     c["form"] = _global("form", form.data_set.uid, "petroleum")
