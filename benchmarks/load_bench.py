@@ -299,12 +299,21 @@ def _pct(samples: list[float], q: float) -> float:
 
 
 async def _sign_in(
-    base: str, username: str, session: Any, stats: Stats, gate: asyncio.Semaphore
+    base: str,
+    username: str,
+    session: Any,
+    stats: Stats,
+    gate: asyncio.Semaphore,
+    deadline: float,
 ) -> bool:
-    """The login page, then its form (CSRF cookie and field), as a browser does."""
+    """The login page, then its form (CSRF cookie and field), as a browser does; a clerk
+    still waiting at the deadline stays out (counted as an error)."""
     import aiohttp
 
     async with gate:
+        if time.monotonic() > deadline:
+            stats.error("login not reached before the deadline")
+            return False
         try:
             start = time.perf_counter()
             async with session.get(f"{base}/login/") as r:
@@ -445,9 +454,10 @@ async def _load(
     try:
         gate = asyncio.Semaphore(args.login_concurrency)
         begin_login = time.monotonic()
+        login_deadline = begin_login + args.login_seconds
         signed = await asyncio.gather(
             *(
-                _sign_in(base, army["clerks"][i][0], sessions[i], stats, gate)
+                _sign_in(base, army["clerks"][i][0], sessions[i], stats, gate, login_deadline)
                 for i in range(args.clerks)
             )
         )
@@ -492,6 +502,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--baseline-seconds", type=float, default=10)
     parser.add_argument("--login-concurrency", type=int, default=8)
+    parser.add_argument(
+        "--login-seconds", type=float, default=600, help="bound of the sign-in phase"
+    )
     parser.add_argument("--timeout", type=float, default=60, help="seconds per request at most")
     parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/results")
     parser.add_argument("--setup", help=argparse.SUPPRESS)
