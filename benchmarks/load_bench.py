@@ -454,6 +454,7 @@ def main(argv: list[str]) -> int:
             "ramp_s": args.ramp,
             "cell_think_ms": args.cell_think_ms,
             "form_think_ms": args.form_think_ms,
+            "timeout_s": args.timeout,
         },
         "elapsed_s": round(elapsed, 1),
         "forms_completed": stats.forms_done,
@@ -545,11 +546,25 @@ def _markdown(r: dict[str, Any]) -> str:
         f"{base['requests_per_s']} requests/s (p50 {base['p50_ms']} ms, p99 {base['p99_ms']} ms): "
         "the ceiling of any one-request-per-value client on this server.",
         "",
+        f"Why: the entry screen saves one value per request, so {t['forms_per_s']:.0f} forms/s of "
+        f"{p['values_per_form']} values means "
+        f"{t['forms_per_s'] * p['values_per_form']:.0f} requests/s, "
+        f"{t['forms_per_s'] * p['values_per_form'] / max(base['requests_per_s'], 0.1):.0f}× what "
+        "the server answered for its cheapest request in the same run. Reaching the target needs "
+        "the screen to send its queued cells together (one request per batch, one transaction; "
+        "save_values already takes a list) and a machine not shared with other work.",
+        "",
         f"**Nothing-lost check: {'passed' if c['passed'] else 'FAILED'}.** "
         f"{c['acknowledged']} acknowledged values; {c['stored']} stored, each acknowledged one "
         f"exactly once with the value sent ({c['audited_once']} with exactly one audit entry, "
         f"{c['audited_more']} with more); {c['lost']} lost, {c['duplicated']} duplicated, "
-        f"{c['unexpected']} stored without being sent.",
+        f"{c['unexpected']} stored without being sent"
+        + (
+            f"; {c['stored_unacknowledged']} more were sent but not acknowledged (the client's "
+            f"{p.get('timeout_s', 60):.0f} s timeout ran out) and are stored once each."
+            if c.get("stored_unacknowledged")
+            else "."
+        ),
         "",
     ]
     return "\n".join(lines)

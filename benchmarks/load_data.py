@@ -130,6 +130,11 @@ def verify_sent(sent_path: Path, out: Path) -> None:
                 "lost": len(lost),
                 "duplicated": len(duplicated),
                 "unexpected": len(unexpected),
+                # Sent, not acknowledged (the client gave up waiting), yet stored once: the
+                # server finished the save after the client's timeout.
+                "stored_unacknowledged": sum(
+                    1 for k in stored if k in attempted and k not in acknowledged
+                ),
                 "audited_once": sum(1 for n in audit_counts if n == 1),
                 "audited_more": sum(1 for n in audit_counts if n > 1),
                 "examples_lost": [list(k) for k in lost[:5]],
