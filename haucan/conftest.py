@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -54,3 +55,17 @@ def login(world: World, client: Client) -> Callable[[str], Client]:
         return client
 
     return as_user
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # The authorization matrix reports how many endpoint × persona × object checks it made
+    # (issue 10 §2); printed here so it shows with -q, when that test ran.
+    import sys
+
+    module = sys.modules.get("haucan.web.tests.test_authorization_matrix")
+    result = getattr(module, "RESULT", None)
+    if result:
+        terminalreporter.write_line(
+            f"authorization matrix: {result['checks']} endpoint × persona × object checks "
+            f"passed over {result['endpoints']} endpoints"
+        )

@@ -7,8 +7,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from haucan.accounts import tokens
-from haucan.core.errors import HaucanError
+from haucan.core.access import login_only
+from haucan.core.errors import HaucanError, NotFound
 from haucan.core.scope import Scope
 from haucan.org.queries import get_unit
 
@@ -54,7 +54,7 @@ def _page(request: HttpRequest, form: TokenForm, plaintext: str = "") -> HttpRes
 
 
 @never_cache
-@login_required
+@login_only
 def token_list(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, TokenForm())
@@ -86,12 +86,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return _page(request, TokenForm(), plaintext)
 
 
-@login_required
+@login_only
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     scope: Scope = request.scope  # type: ignore[attr-defined]
     try:
         token = tokens.revoke_token(scope, token_id)
+    except NotFound as error:
+        raise Http404(error.message) from None  # someone else's token: it does not exist here
     except HaucanError as error:
         messages.error(request, error.message)
     else:

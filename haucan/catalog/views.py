@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import BaseForm
@@ -38,6 +37,7 @@ from haucan.catalog.models import (
     NormSet,
     ValidationRule,
 )
+from haucan.core.access import requires
 from haucan.core.errors import HaucanError, NotFound
 from haucan.core.scope import Action, Domain, Scope
 
@@ -110,7 +110,7 @@ def _design_page(
     return render(request, "catalog/form.html", context)
 
 
-@login_required
+@requires(Action.VIEW)
 def index(request: HttpRequest) -> HttpResponse:
     scope = _viewer(request)
     context = {
@@ -126,13 +126,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/index.html", context)
 
 
-@login_required
+@requires(Action.VIEW)
 def elements(request: HttpRequest) -> HttpResponse:
     rows = DataElement.objects.select_related("category_combo")
     return _listing(request, rows, "catalog/elements.html")
 
 
-@login_required
+@requires(Action.DESIGN)
 def element_create(request: HttpRequest) -> HttpResponse:
     return _design_page(
         request,
@@ -144,7 +144,7 @@ def element_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.DESIGN)
 def element_edit(request: HttpRequest, uid: str) -> HttpResponse:
     return _design_page(
         request,
@@ -156,13 +156,13 @@ def element_edit(request: HttpRequest, uid: str) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.VIEW)
 def data_sets(request: HttpRequest) -> HttpResponse:
     scope = _viewer(request)
     return _listing(request, queries.data_sets_overview(scope), "catalog/data_sets.html")
 
 
-@login_required
+@requires(Action.VIEW)
 def data_set_detail(request: HttpRequest, uid: str) -> HttpResponse:
     scope = _viewer(request)
     try:
@@ -177,7 +177,7 @@ def data_set_detail(request: HttpRequest, uid: str) -> HttpResponse:
     return render(request, "catalog/data_set_detail.html", context)
 
 
-@login_required
+@requires(Action.DESIGN)
 def data_set_create(request: HttpRequest) -> HttpResponse:
     return _design_page(
         request,
@@ -189,7 +189,7 @@ def data_set_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.DESIGN)
 def data_set_edit(request: HttpRequest, uid: str) -> HttpResponse:
     return _design_page(
         request,
@@ -201,12 +201,12 @@ def data_set_edit(request: HttpRequest, uid: str) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.VIEW)
 def indicators(request: HttpRequest) -> HttpResponse:
     return _listing(request, Indicator.objects.all(), "catalog/indicators.html")
 
 
-@login_required
+@requires(Action.DESIGN)
 def indicator_create(request: HttpRequest) -> HttpResponse:
     return _design_page(
         request,
@@ -218,7 +218,7 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.DESIGN)
 def indicator_edit(request: HttpRequest, uid: str) -> HttpResponse:
     return _design_page(
         request,
@@ -230,12 +230,12 @@ def indicator_edit(request: HttpRequest, uid: str) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.VIEW)
 def rules(request: HttpRequest) -> HttpResponse:
     return _listing(request, ValidationRule.objects.all(), "catalog/rules.html")
 
 
-@login_required
+@requires(Action.DESIGN)
 def rule_create(request: HttpRequest) -> HttpResponse:
     return _design_page(
         request,
@@ -247,7 +247,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.DESIGN)
 def rule_edit(request: HttpRequest, uid: str) -> HttpResponse:
     return _design_page(
         request,
@@ -259,17 +259,17 @@ def rule_edit(request: HttpRequest, uid: str) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.VIEW)
 def combos(request: HttpRequest) -> HttpResponse:
     return _listing(request, queries.category_combos(), "catalog/combos.html")
 
 
-@login_required
+@requires(Action.VIEW)
 def norm_sets(request: HttpRequest) -> HttpResponse:
     return _listing(request, queries.norm_sets(), "catalog/norm_sets.html")
 
 
-@login_required
+@requires(Action.VIEW)
 def norm_set_detail(request: HttpRequest, uid: str) -> HttpResponse:
     scope = _viewer(request)
     norm_set = _get(NormSet, uid)
@@ -281,7 +281,7 @@ def norm_set_detail(request: HttpRequest, uid: str) -> HttpResponse:
     return render(request, "catalog/norm_set_detail.html", context)
 
 
-@login_required
+@requires(Action.DESIGN)
 def norm_add(request: HttpRequest, uid: str) -> HttpResponse:
     norm_set = _get(NormSet, uid)
     scope = _designer(request, norm_set.domain)

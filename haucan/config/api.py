@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth import authenticate
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
@@ -110,6 +111,18 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _message(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    from haucan.web.unavailable import api_unavailable_body, close_broken_connections
+
+    log.warning("Database unavailable on %s: %s", request.path, exc)
+    close_broken_connections()
+    response = api.create_response(request, api_unavailable_body(), status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 @api.exception_handler(Exception)

@@ -414,7 +414,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """django-tasks' database worker: tasks are rows, so no broker is needed (DESIGN.md §3)."""
     from django.core.management import call_command
 
-    options: dict[str, object] = {"interval": args.interval, "no_startup_delay": True}
+    from haucan.config.recovery import requeue_orphaned_tasks, worker_id
+
+    # Tasks a killed worker left RUNNING run again (haucan.config.recovery).
+    requeued = requeue_orphaned_tasks()
+    if requeued:
+        print(f"Requeued {len(requeued)} task(s) of a worker that stopped mid-task.")
+    options: dict[str, object] = {
+        "interval": args.interval,
+        "no_startup_delay": True,
+        "worker_id": worker_id(),
+    }
     if args.batch:
         options["batch"] = True
     call_command("db_worker", **options)

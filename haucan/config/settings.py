@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so it sees the lockout flag the authentication backend left on the request.
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception sees a view's lost database connection first.
+    "haucan.web.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "haucan.config.urls"

@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from haucan.core.scope import Action, Domain
+from haucan.core.scope import Action, Domain, Scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,8 +48,11 @@ class AccessRule:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return False
-        scope = request.scope  # type: ignore[attr-defined]
-        if self.kind == "login":
+        return self.allows_scope(request.scope)  # type: ignore[attr-defined]
+
+    def allows_scope(self, scope: Scope) -> bool:
+        """Whether a signed-in actor with `scope` passes (the matrix test predicts with it)."""
+        if self.kind in ("public", "login"):
             return True
         if self.kind == "admin":
             return bool(scope.is_admin)
@@ -126,6 +129,27 @@ def declare(rule: AccessRule) -> Callable[[F], F]:
         return view
 
     return decorate
+
+
+# URL prefixes whose views come from a library and enforce one rule for the whole area (the
+# Django admin's site-wide superuser check, the API's schema pages), declared where they are
+# mounted with `declare_area`: prefix → (rule, reason, exact).
+AREAS: dict[str, tuple[AccessRule, str, bool]] = {}
+
+
+def declare_area(prefix: str, rule: AccessRule, reason: str, *, exact: bool = False) -> None:
+    """Declare the rule of every view under the URL `prefix` (no leading slash), e.g.
+    "django-admin/", or of that one route when `exact`. `reason` says who enforces it."""
+    AREAS[prefix] = (rule, reason, exact)
+
+
+def area_of(route: str) -> tuple[str, AccessRule] | None:
+    """The declared area a route (no leading slash) lies in, longest prefix first."""
+    for prefix in sorted(AREAS, key=len, reverse=True):
+        rule, _reason, exact = AREAS[prefix]
+        if route == prefix or (not exact and route.startswith(prefix)):
+            return prefix, rule
+    return None
 
 
 def rule_of(view: Callable[..., Any]) -> AccessRule | None:

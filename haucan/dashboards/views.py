@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import plotly
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from haucan.catalog.models import DataElement, DataSet, Indicator
+from haucan.core.access import login_only
 from haucan.core.errors import HaucanError, NotFound, PermissionDenied
 from haucan.core.scope import DOMAIN_CHOICES, Action, Domain, Scope
 from haucan.dashboards import analysis, exports, queries, services
@@ -82,7 +82,7 @@ def handles_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 # --- reading --------------------------------------------------------------------------------
 
 
-@login_required
+@login_only
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
@@ -130,7 +130,7 @@ def _rotate_seconds(raw: str) -> int:
     return max(10, min(seconds, 3600))
 
 
-@login_required
+@login_only
 @require_GET
 @handles_errors
 def dashboard(request: HttpRequest, uid: str) -> HttpResponse:
@@ -205,7 +205,7 @@ def _item_payload(request: HttpRequest, rendered: Any) -> dict[str, Any]:
     return payload
 
 
-@login_required
+@login_only
 @require_GET
 @handles_errors
 def item_data(request: HttpRequest, uid: str) -> HttpResponse:
@@ -222,7 +222,7 @@ EXPORTS = {
 }
 
 
-@login_required
+@login_only
 @require_GET
 @handles_errors
 def item_export(request: HttpRequest, uid: str, fmt: str) -> HttpResponse:
@@ -239,7 +239,7 @@ def item_export(request: HttpRequest, uid: str, fmt: str) -> HttpResponse:
     return response
 
 
-@login_required
+@login_only
 @require_GET
 def plotly_js(request: HttpRequest) -> FileResponse:
     """Plotly.js straight from the installed package; the URL carries its version, so browsers
@@ -310,7 +310,7 @@ def _spec_from(data: dict[str, Any]) -> services.VisualizationSpec:
     )
 
 
-@login_required
+@login_only
 @require_GET
 @handles_errors
 def builder(request: HttpRequest) -> HttpResponse:
@@ -337,7 +337,7 @@ def builder(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboards/builder.html", context)
 
 
-@login_required
+@login_only
 @require_GET
 @handles_errors
 def builder_preview(request: HttpRequest) -> HttpResponse:
@@ -355,7 +355,7 @@ def builder_preview(request: HttpRequest) -> HttpResponse:
     return JsonResponse(payload)
 
 
-@login_required
+@login_only
 @require_POST
 @handles_errors
 def builder_save(request: HttpRequest) -> HttpResponse:
@@ -385,7 +385,7 @@ def builder_save(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@login_only
 @require_POST
 @handles_errors
 def dashboard_create(request: HttpRequest) -> HttpResponse:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from haucan.core.access import requires
 from haucan.core.errors import HaucanError, NotFound
 from haucan.core.scope import Action, Scope
 from haucan.org import queries, services
@@ -113,7 +113,7 @@ def _nodes(units: list[Unit]) -> list[tuple[Unit, int]]:
     return [(unit, counts.get(unit.pk, 0)) for unit in units]
 
 
-@login_required
+@requires(Action.VIEW)
 def tree(request: HttpRequest) -> HttpResponse:
     """The scope's roots, expanded lazily; with ?as_of=, the whole tree as it was that day."""
     scope = _scope(request)
@@ -130,7 +130,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     return render(request, "org/tree.html", context)
 
 
-@login_required
+@requires(Action.VIEW)
 def children(request: HttpRequest, uid: str) -> HttpResponse:
     """HTMX fragment: the open children of one unit of the scope."""
     scope = _scope(request)
@@ -138,7 +138,7 @@ def children(request: HttpRequest, uid: str) -> HttpResponse:
     return render(request, "org/_children.html", {"nodes": _nodes(queries.children(scope, unit))})
 
 
-@login_required
+@requires(Action.VIEW)
 def search(request: HttpRequest) -> HttpResponse:
     """HTMX fragment (or a page without HTMX): units whose name or code matches, sans diacritics."""
     scope = _scope(request)
@@ -148,7 +148,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"q": text, "results": results})
 
 
-@login_required
+@requires(Action.VIEW)
 def detail(request: HttpRequest, uid: str) -> HttpResponse:
     scope = _scope(request)
     unit = _unit_or_404(scope, uid)
@@ -172,7 +172,7 @@ def _form_page(
     return render(request, "org/unit_form.html", context)
 
 
-@login_required
+@requires(Action.VIEW)
 def create_child(request: HttpRequest, uid: str) -> HttpResponse:
     scope, parent = _admin_unit(request, uid)
     form = UnitCreateForm(request.POST or None, initial={"opened_on": timezone.localdate()})
@@ -197,7 +197,7 @@ def create_child(request: HttpRequest, uid: str) -> HttpResponse:
     return _form_page(request, parent, form, _("Add a subordinate unit"), _("Create"))
 
 
-@login_required
+@requires(Action.VIEW)
 def edit(request: HttpRequest, uid: str) -> HttpResponse:
     scope, unit = _admin_unit(request, uid)
     initial = {
@@ -218,7 +218,7 @@ def edit(request: HttpRequest, uid: str) -> HttpResponse:
     return _form_page(request, unit, form, _("Edit the unit"), _("Save"))
 
 
-@login_required
+@requires(Action.VIEW)
 def move(request: HttpRequest, uid: str) -> HttpResponse:
     scope, unit = _admin_unit(request, uid)
     form = UnitMoveForm(request.POST or None, initial={"effective_on": timezone.localdate()})
@@ -237,7 +237,7 @@ def move(request: HttpRequest, uid: str) -> HttpResponse:
     return _form_page(request, unit, form, _("Move the unit"), _("Move"))
 
 
-@login_required
+@requires(Action.VIEW)
 def close(request: HttpRequest, uid: str) -> HttpResponse:
     scope, unit = _admin_unit(request, uid)
     form = UnitCloseForm(request.POST or None, initial={"closed_on": timezone.localdate()})

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from haucan.catalog.models import CategoryOptionCombo, DataElement, Option, ValueType
+from haucan.core.access import login_only, requires
 from haucan.core.errors import HaucanError, NotFound, ValidationFailed
 from haucan.core.periods import Period, PeriodError, parse_period
 from haucan.core.scope import Action, Scope
@@ -258,7 +258,7 @@ def _status_context(scope: Scope, target: Target) -> dict[str, Any]:
     }
 
 
-@login_required
+@login_only
 @require_GET
 def entry(request: HttpRequest) -> HttpResponse:
     """Pick a form, unit and period, then enter the grid (ENTER in the form's domain)."""
@@ -327,7 +327,7 @@ def _entry_strings() -> dict[str, str]:
     }
 
 
-@login_required
+@login_only
 @require_POST
 def save(request: HttpRequest) -> JsonResponse:
     """Save one cell (ENTER): {ok, version, value}, 400 with a message, or 409 with the conflict."""
@@ -383,7 +383,7 @@ def save(request: HttpRequest) -> JsonResponse:
     )
 
 
-@login_required
+@login_only
 @require_GET
 def cell(request: HttpRequest) -> HttpResponse:
     """The side panel of one cell: who stored it, its comment and its history (ENTER)."""
@@ -490,21 +490,21 @@ def _report_action(request: HttpRequest, action: str) -> HttpResponse:
         return _report_panel(request, scope, target, {"error": exc.message}, status=exc.status)
 
 
-@login_required
+@login_only
 @require_POST
 def submit(request: HttpRequest) -> HttpResponse:
     """Nộp báo cáo (ENTER): the report panel with on-time/late and any violations."""
     return _report_action(request, "submit")
 
 
-@login_required
+@login_only
 @require_POST
 def validate(request: HttpRequest) -> HttpResponse:
     """Kiểm tra (ENTER): run the validation rules now and list the failures."""
     return _report_action(request, "validate")
 
 
-@login_required
+@login_only
 @require_POST
 def reopen(request: HttpRequest) -> HttpResponse:
     """Mở lại (ENTER or APPROVE): reopen a submitted report with a reason."""
@@ -518,7 +518,7 @@ def _rate(value: float | None) -> str:
     return "" if value is None else vn_number(value, 1) + " %"
 
 
-@login_required
+@requires(Action.VIEW)
 @require_GET
 def completeness(request: HttpRequest) -> HttpResponse:
     """Completeness and timeliness of a form for a period under a unit (VIEW, own scope)."""

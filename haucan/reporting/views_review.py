@@ -8,7 +8,6 @@ min-max generation needs DESIGN or APPROVE in the form's domain. Out-of-scope un
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from haucan.catalog import queries as catalog_queries
+from haucan.core.access import requires
 from haucan.core.errors import HaucanError, NotFound
 from haucan.core.periods import PeriodType, period_of
 from haucan.core.scope import Action, Domain, Scope
@@ -52,7 +52,7 @@ def _default_period(workflow: ApprovalWorkflow | None) -> str:
     return period_of(timezone.localdate(), kind).previous().id
 
 
-@login_required
+@requires(Action.VIEW)
 def approval_overview(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     workflows = list(ApprovalWorkflow.objects.order_by("name"))
@@ -84,7 +84,7 @@ def approval_overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.VIEW)
 @require_POST
 def approval_action(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
@@ -106,7 +106,7 @@ def approval_action(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('approval')}?wf={workflow.uid}&pe={period}&ou={root}")
 
 
-@login_required
+@requires(Action.VIEW)
 def value_audit(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     data_set = None
@@ -137,7 +137,7 @@ def value_audit(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(Action.VIEW)
 def minmax_generate(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     if not (scope.can_any(Action.DESIGN) or scope.can_any(Action.APPROVE)):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from haucan.accounts.queries import assignments_of
 from haucan.catalog.queries import data_sets_for
+from haucan.core.access import login_only
 from haucan.core.scope import Action
 from haucan.org import queries as org_queries
 
 
-@login_required
+@login_only
 def home(request: HttpRequest) -> HttpResponse:
     """Any signed-in user; everything shown is cut to their scope (none without an assignment)."""
     scope = request.scope  # type: ignore[attr-defined]
