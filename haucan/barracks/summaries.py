@@ -97,8 +97,9 @@ def compute(
 
 
 def _empty(units: list[int] | None, template: Values, seen: Iterable[int]) -> dict[int, Values]:
-    """Every unit asked for (or seen) starts with all keys at zero."""
-    ids = set(seen) | set(units or [])
+    """Every unit asked for (or seen, or holding a site when all are asked) starts with all keys
+    at zero."""
+    ids = set(seen) | (set(units) if units is not None else site_units())
     return {uid: dict(template) for uid in ids}
 
 

@@ -27,7 +27,8 @@ def site_headers() -> list[str]:
     return SITE_HEADERS + [f"{p.name} (m²)" for p in LandPurpose.objects.all()] + CERT_HEADERS
 
 
-def template_workbook(kind: str) -> bytes:
+def template_workbook(kind: str, example_unit: str = "QK4-F324-E1") -> bytes:
+    """The template, with an example row for `example_unit` (the user's own unit on the page)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -35,7 +36,7 @@ def template_workbook(kind: str) -> bytes:
         sheet.title = "Khu dat"
         headers = site_headers()
         example: list[object] = [
-            "QK4-F324-E1", "KD-001", "Khu doanh trại chính", "Doanh trại Trung đoàn 1", "40",
+            example_unit, "KD-001", "Khu doanh trại chính", "Doanh trại Trung đoàn 1", "40",
             "16789", "Xã Nghi Văn, Nghệ An", "Giao đất 1985", "01/01/2020", 150000,
         ]  # fmt: skip
         example += (
@@ -52,7 +53,7 @@ def template_workbook(kind: str) -> bytes:
         sheet.title = "Cong trinh"
         headers = BUILDING_HEADERS
         example = [
-            "QK4-F324-E1", "KD-001", "CT-001", "Nhà ở đại đội 1", "Nhà ở", "III", "III", 2, 450,
+            example_unit, "KD-001", "CT-001", "Nhà ở đại đội 1", "Nhà ở", "III", "III", 2, 450,
             900, 120, "Ở bộ đội", 1995, 1996, 30, "Trung bình", 2500000000, 300000000,
         ]  # fmt: skip
     sheet.append(headers)

@@ -260,7 +260,7 @@ def parse_area(value: Any, factor: Decimal) -> Decimal | None:
         )
     elif "," in text:
         text = text.replace(",", ".")
-    elif text.count(".") > 1:
+    elif re.fullmatch(r"\d{1,3}(\.\d{3})+", text):  # 2.000 or 1.234.567: Vietnamese thousands
         text = text.replace(".", "")
     try:
         number = Decimal(text)

@@ -12,6 +12,7 @@ from haucan.barracks.views.common import scope_of
 from haucan.core.access import requires
 from haucan.core.errors import HaucanError, NotFound
 from haucan.core.scope import Action, Domain
+from haucan.org.models import Unit
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -58,8 +59,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
 def template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ("sites", "buildings"):
         raise Http404
+    scope = scope_of(request)
+    own = Unit.objects.filter(path__in=scope.root_paths).order_by("depth").first()
     response = HttpResponse(
-        template_workbook(kind),
+        template_workbook(kind, own.code if own else "QK4-F324-E1"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="mau-{kind}.xlsx"'
