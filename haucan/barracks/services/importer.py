@@ -17,28 +17,22 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from haucan.audit import services as audit
 from haucan.barracks.models import (
-    AreaEvent,
-    AreaEventKind,
     Building,
     BuildingType,
     ConditionLevel,
     DurabilityClass,
-    LandCertificate,
     LandPurpose,
     LandSite,
 )
-from haucan.barracks.services import publish, warnings
 from haucan.barracks.services.buildings import BuildingInput, build_building, register_buildings
 from haucan.barracks.services.common import M2_PER_HA, require_enter
-from haucan.barracks.services.land import SiteInput, check_site
+from haucan.barracks.services.land import SiteInput, check_site, register_sites
 from haucan.core.errors import HaucanError, ValidationFailed
 from haucan.core.scope import Scope
 from haucan.core.text import fold
@@ -619,55 +613,5 @@ def _write_sites(
     prepared: list[tuple[SiteInput, dict[Any, Decimal], dict[str, Any] | None]],
     rows: int,
 ) -> ImportResult:
-    with transaction.atomic():
-        sites = LandSite.objects.bulk_create(
-            LandSite(
-                code=spec.code,
-                identifier=spec.identifier,
-                name=spec.name,
-                search_name=fold(f"{spec.code} {spec.name} {spec.barracks_name} {spec.address}"),
-                unit=spec.unit,
-                barracks_name=spec.barracks_name,
-                province_code=spec.province_code,
-                commune_code=spec.commune_code,
-                address=spec.address,
-                origin=spec.origin,
-                opened_on=spec.opened_on,
-            )
-            for spec, _o, _c in prepared
-        )
-        if sites and sites[0].pk is None:
-            ids = dict(
-                LandSite.objects.filter(code__in=[s.code for s in sites]).values_list("code", "pk")
-            )
-            for s in sites:
-                s.pk = ids[s.code]
-        main_purpose = {p.pk: p for p in LandPurpose.objects.all()}
-        events, certs = [], []
-        for site, (spec, opening, cert) in zip(sites, prepared, strict=True):
-            for pid, area in opening.items():
-                events.append(
-                    AreaEvent(
-                        site=site,
-                        purpose_id=pid,
-                        effective_on=spec.opened_on,
-                        kind=AreaEventKind.OPENING,
-                        delta=area,
-                    )
-                )
-            if cert is not None:
-                classified = [pid for pid in opening if pid is not None]
-                purpose_id = (
-                    max(classified, key=lambda pid: opening[pid])
-                    if classified
-                    else min(main_purpose)
-                )
-                certs.append(LandCertificate(site=site, purpose_id=purpose_id, **cert))
-        AreaEvent.objects.bulk_create(events, batch_size=2000)
-        LandCertificate.objects.bulk_create(certs, batch_size=2000)
-        audit.record(scope, "barracks.site.import", None, {"count": len(sites)})
-        for site in sites:
-            warnings.check_site_certificates(scope, site)
-        units = list({s.unit.pk: s.unit for s in sites}.values())
-        publish.land_changed(scope, units, since=min(s.opened_on for s in sites))
-    return ImportResult(rows, len(sites), len(units))
+    sites = register_sites(scope, [(spec, cert) for spec, _opening, cert in prepared])
+    return ImportResult(rows, len(sites), len({s.unit_id for s in sites}))

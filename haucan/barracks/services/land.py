@@ -8,7 +8,7 @@ balance impossible. The site row is locked first so two handovers at once cannot
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -136,6 +136,88 @@ def create_site(scope: Scope, spec: SiteInput) -> LandSite:
         warnings.check_site_certificates(scope, site)
         publish.land_changed(scope, [site.unit], since=spec.opened_on)
     return site
+
+
+def register_sites(
+    scope: Scope,
+    items: Sequence[tuple[SiteInput, Mapping[str, Any] | None]],
+    *,
+    publish_since: date | None = None,
+) -> list[LandSite]:
+    """Register many sites at once (the importer's and the demo's path), each with an optional
+    certificate {number, issued_on, area, authority}: all or none, one publication per unit."""
+    purposes = {p.code: p for p in LandPurpose.objects.all()}
+    openings = [check_site(spec, purposes) for spec, _cert in items]
+    for unit in {spec.unit.pk: spec.unit for spec, _c in items}.values():
+        require_enter(scope, unit)
+    codes = [spec.code.strip() for spec, _c in items]
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed(_("The same site code appears twice."), field="code")
+    with transaction.atomic():
+        taken = list(LandSite.objects.filter(code__in=codes).values_list("code", flat=True)[:1])
+        if taken:
+            raise ValidationFailed(
+                _("A land site with the code %(code)s already exists.") % {"code": taken[0]},
+                field="code",
+            )
+        sites = LandSite.objects.bulk_create(
+            [
+                LandSite(
+                    code=spec.code.strip(),
+                    identifier=spec.identifier,
+                    name=spec.name.strip(),
+                    search_name=fold(
+                        f"{spec.code} {spec.name} {spec.barracks_name} {spec.address}"
+                    ),
+                    unit=spec.unit,
+                    barracks_name=spec.barracks_name,
+                    province_code=spec.province_code,
+                    commune_code=spec.commune_code,
+                    address=spec.address,
+                    origin=spec.origin,
+                    boundary=validate_boundary(spec.boundary) if spec.boundary else None,
+                    markers=validate_markers(spec.markers),
+                    opened_on=spec.opened_on,
+                    note=spec.note,
+                )
+                for spec, _c in items
+            ],
+            batch_size=1000,
+        )
+        if sites and sites[0].pk is None:  # backends without RETURNING
+            ids = dict(LandSite.objects.filter(code__in=codes).values_list("code", "pk"))
+            for site in sites:
+                site.pk = ids[site.code]
+        events, certificates = [], []
+        for site, (spec, cert), opening in zip(sites, items, openings, strict=True):
+            for pid, area in opening.items():
+                events.append(
+                    AreaEvent(
+                        site=site,
+                        purpose_id=pid,
+                        effective_on=spec.opened_on,
+                        kind=AreaEventKind.OPENING,
+                        delta=area,
+                    )
+                )
+            if cert is not None:
+                classified = [pid for pid in opening if pid is not None]
+                main = (
+                    max(classified, key=lambda pid: opening[pid])
+                    if classified
+                    else min(p.pk for p in purposes.values())
+                )
+                certificates.append(LandCertificate(site=site, purpose_id=main, **cert))
+        AreaEvent.objects.bulk_create(events, batch_size=2000)
+        LandCertificate.objects.bulk_create(certificates, batch_size=2000)
+        audit.record(scope, "barracks.site.import", None, {"count": len(sites)})
+        for site in sites:
+            warnings.check_site_certificates(scope, site)
+        units = list({s.unit.pk: s.unit for s in sites}.values())
+        if sites:
+            since = publish_since or min(s.opened_on for s in sites)
+            publish.land_changed(scope, units, since=since)
+    return sites
 
 
 def set_boundary(scope: Scope, site: LandSite, boundary: Any, markers: Any = None) -> LandSite:
