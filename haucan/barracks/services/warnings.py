@@ -11,13 +11,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from haucan.alerts.models import Alert, AlertStatus, Severity
 from haucan.alerts.services import clear_event, raise_event
 from haucan.barracks.models import (
     Building,
+    CaseKind,
     CaseStatus,
     LandCase,
     LandSite,
@@ -152,7 +153,9 @@ def check_case(scope: Scope, case: LandCase, today: date | None = None) -> None:
     key = f"case:{case.pk}"
     unit = case.site.unit
     link = reverse("barracks:case", args=[case.pk])
-    params = {"kind": case.get_kind_display(), "site": case.site.code, "party": case.party}
+    with translation.override("vi"):  # alerts are stored in Vietnamese, as shown
+        kind = str(CaseKind(case.kind).label).lower()
+    params = {"kind": kind, "site": case.site.code, "party": case.party}
     if case.status == CaseStatus.NEW:
         raise_event(
             scope,
