@@ -442,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.common import write_results
 
     runs = {db: _run_worker(db) for db in args.databases.split(",")}
-    payload = {
+    payload: dict[str, object] = {
         "program": "barracks",
         "targets": TARGETS,
         "runs": runs,
