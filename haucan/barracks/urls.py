@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from haucan.barracks.views import buildings, cases, imports, land
+from haucan.barracks.views import buildings, cases, classifications, imports, land
 
 app_name = "barracks"
 
@@ -23,5 +23,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("buildings/new/", buildings.building_new, name="building_new"),
     path("buildings/<int:pk>/", buildings.building, name="building"),
     path("import/", imports.import_page, name="import"),
+    path("classifications/", classifications.classifications, name="classifications"),
+    path(
+        "classifications/<str:table>/new/",
+        classifications.classification_edit,
+        name="classification_new",
+    ),
+    path(
+        "classifications/<str:table>/<int:pk>/",
+        classifications.classification_edit,
+        name="classification_edit",
+    ),
     path("import/template/<str:kind>.xlsx", imports.template, name="import_template"),
 ]

@@ -166,3 +166,16 @@ def test_search_ignores_diacritics(
         scope_of("clerk_a"), queries.BuildingFilters(q="nha an tieu doan"), YEAR
     )
     assert [x.pk for x in found] == [b.pk]
+
+
+def test_refresh_command_runs_on_an_empty_registry(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("barracks_refresh", "--publish", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "0 buildings and cases checked",
+        "0 report values written",
+    ]

@@ -184,3 +184,24 @@ def test_import_page_lists_errors_and_writes_nothing(
     )
     assert response.status_code == 200
     assert "NOPE" in response.content.decode()
+
+
+def test_a_barracks_specialist_renames_a_building_type_and_a_clerk_cannot(
+    world: World, login: Callable[[str], Client]
+) -> None:
+    from haucan.accounts.services import assign
+    from haucan.barracks.models import BuildingType
+    from haucan.core.scope import Domain, Scope
+
+    assign(Scope.system("t"), world.specialist, world.ministry, "specialist", Domain.BARRACKS)
+    kind = BuildingType.objects.get(code="HOI_TRUONG")
+    url = reverse("barracks:classification_edit", args=["types", kind.pk])
+    assert login("clerk_a").get(url).status_code == 403
+    client = login("specialist")
+    response = client.post(
+        url, {"code": "HOI_TRUONG", "name": "Hội trường lớn", "report_element": "", "sort_order": 5}
+    )
+    assert response.status_code == 302
+    kind.refresh_from_db()
+    assert kind.name == "Hội trường lớn"
+    assert client.get(reverse("barracks:classifications")).status_code == 200

@@ -28,7 +28,7 @@ def found(call: Callable[[], Any]) -> Any:
         raise Http404(str(exc)) from None
 
 
-def attempt(form: forms.Form, call: Callable[[], Any]) -> Any:
+def attempt(form: forms.BaseForm, call: Callable[[], Any]) -> Any:
     """Run a service; its error goes beside the field it names (or on top). None on failure."""
     try:
         return call()
