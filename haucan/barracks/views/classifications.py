@@ -31,8 +31,8 @@ def classifications(request: HttpRequest) -> HttpResponse:
             [
                 (
                     row.pk,
-                    row.code,
-                    row.name,
+                    getattr(row, "code", ""),
+                    str(row),
                     getattr(row, "report_option", "") or getattr(row, "report_element", ""),
                 )
                 for row in model._default_manager.all()
