@@ -21,6 +21,7 @@ from haucan.core.periods import Period, PeriodType, periods_between
 from haucan.core.scope import Scope
 from haucan.org.models import Unit
 from haucan.reporting.services.sources import publish_source_values
+from haucan.reporting.services.values import InvalidCells, SaveResult
 
 SOURCE = "barracks"
 log = logging.getLogger(__name__)
@@ -69,14 +70,7 @@ def publish(
             values = summaries.compute(data_set.code, period, ids, today, maps)
             for uid in ids:
                 try:
-                    result = publish_source_values(
-                        scope,
-                        source=SOURCE,
-                        data_set=data_set,
-                        unit=units[uid],
-                        period_id=period.id,
-                        values=values[uid],
-                    )
+                    result = _publish_one(scope, data_set, units[uid], period.id, values[uid])
                 except Conflict as exc:  # approved or locked: the report stays as approved
                     log.info(
                         "barracks: %s %s %s not republished: %s", data_set.code, uid, period.id, exc
@@ -84,6 +78,25 @@ def publish(
                     continue
                 written += result.created + result.updated + result.deleted
     return written
+
+
+def _publish_one(
+    scope: Scope, data_set: DataSet, unit: Unit, period_id: str, values: summaries.Values
+) -> SaveResult:
+    """Publish; a cell the form does not have (a classification mapped to an option the catalog
+    lacks, after a specialist's edit) is left out and logged rather than failing the change."""
+    try:
+        return publish_source_values(
+            scope, source=SOURCE, data_set=data_set, unit=unit, period_id=period_id, values=values
+        )
+    except InvalidCells as exc:
+        keys = list(values)
+        bad = {keys[e.index] for e in exc.errors if e.index < len(keys)}
+        log.warning("barracks: %s has no cells %s; published without them", data_set.code, bad)
+        kept = {k: v for k, v in values.items() if k not in bad}
+        return publish_source_values(
+            scope, source=SOURCE, data_set=data_set, unit=unit, period_id=period_id, values=kept
+        )
 
 
 def publish_all(scope: Scope, *, today: date | None = None, since: date | None = None) -> int:

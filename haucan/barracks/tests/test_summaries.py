@@ -216,3 +216,11 @@ def test_published_values_are_read_only_source_values_not_touching_hand_entered_
     )
     assert list(stored(world.regiment_a, "CT_QUAN_SO_O", half).values()) == ["95"]
     assert stored(world.regiment_a, "CT_NHA_O", half) == {"CL_TOT": "1"}
+
+
+def test_a_purpose_mapped_to_an_option_the_form_lacks_is_left_out_not_fatal(
+    world: World, barracks_forms: None, make_site: Callable[..., LandSite]
+) -> None:
+    LandPurpose.objects.create(code="MOI", name="Đất mới", report_option="DAT_KHONG_CO")
+    make_site(total="1000", purposes={"MOI": "400", "DOANH_TRAI": "600"})
+    assert stored(world.regiment_a, "DAT_DIEN_TICH", str(TODAY.year)) == {"DAT_DOANH_TRAI": "600"}
