@@ -350,7 +350,7 @@ def worker(database: str) -> dict[str, object]:
     naive_import_s = round((time.perf_counter() - t0) * IMPORT_ROWS / rows_naive, 1)
 
     vendor = connection.vendor
-    version = connection.cursor().connection.server_version if vendor == "postgresql" else ""
+    version = getattr(connection, "pg_version", "") if vendor == "postgresql" else ""
     return {
         "database": f"{vendor} {version}".strip(),
         "setup_seconds": setup_s,
