@@ -158,13 +158,18 @@ def register_building(scope: Scope, spec: BuildingInput) -> Building:
 
 
 def register_buildings(
-    scope: Scope, specs: Sequence[BuildingInput], *, today: date | None = None
+    scope: Scope,
+    specs: Sequence[BuildingInput],
+    *,
+    today: date | None = None,
+    checked: Sequence[Building] | None = None,
 ) -> list[Building]:
-    """Register many buildings in one transaction (the importer's path): all or none."""
+    """Register many buildings in one transaction (the importer's path): all or none.
+    `checked` are the unsaved results of `build_building` for `specs`, when the caller has them."""
     today = today or timezone.localdate()
     for site in {s.site.pk: s.site for s in specs}.values():
         require_site(scope, site)
-    buildings = [build_building(spec, today) for spec in specs]
+    buildings = list(checked) if checked is not None else [build_building(s, today) for s in specs]
     codes = [b.code for b in buildings]
     if len(set(codes)) != len(codes):
         raise ValidationFailed(_("The same building code appears twice."), field="code")

@@ -383,6 +383,7 @@ def import_buildings(scope: Scope, content: bytes, *, today: date | None = None)
     classes = _lookup(DurabilityClass.objects.all())
     conditions = _lookup(ConditionLevel.objects.all())
     specs: list[BuildingInput] = []
+    built: list[Building] = []  # checked once here, written as they are
     seen: dict[str, int] = {}
     for number, values in rows:
         row = _Row(sheet, number, values, errors)
@@ -443,7 +444,7 @@ def import_buildings(scope: Scope, content: bytes, *, today: date | None = None)
             **spec_values,
         )
         try:
-            build_building(spec, today)
+            built.append(build_building(spec, today))
         except HaucanError as exc:
             field_map = {"service_life_years": "service_life"}
             row.fail(field_map.get(exc.field or "", exc.field or "code"), exc.message)
@@ -467,7 +468,7 @@ def import_buildings(scope: Scope, content: bytes, *, today: date | None = None)
                 for c in sorted(existing)[:MAX_ERRORS]
             ]
         )
-    created = register_buildings(scope, specs, today=today)
+    created = register_buildings(scope, specs, today=today, checked=built)
     return ImportResult(len(rows), len(created), len({b.unit_id for b in created}))
 
 
