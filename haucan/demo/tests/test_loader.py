@@ -35,7 +35,7 @@ from haucan.demo.loader import (
     read_catalog,
 )
 from haucan.org.models import Level, LinkReason, Unit, UnitGroup, UnitLink
-from haucan.reporting.models import CompleteRegistration, DataValue
+from haucan.reporting.models import CompleteRegistration, DataValue, Origin
 
 NAMED_UNITS = [
     "Bộ Quốc phòng",
@@ -308,7 +308,10 @@ def test_submissions_exist_only_for_reports_with_values(demo: DemoSummary) -> No
     assert not completions.filter(completed_at__gt=timezone.now()).exists()
     reported = set(DataValue.objects.values_list("unit_id", "period").distinct())
     assert set(completions.values_list("unit_id", "period")) <= reported
-    assert DataValue.objects.count() == demo.values
+    # The domain modules publish their values after the generated ones: they add rows and take
+    # over some generated ones (origin "source"), but never remove a row.
+    assert DataValue.objects.exclude(origin=Origin.SOURCE).count() <= demo.values
+    assert DataValue.objects.count() >= demo.values
 
 
 def test_the_commander_approves_clerk_as_regiment_in_the_demo(demo: DemoSummary) -> None:
