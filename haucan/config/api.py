@@ -117,6 +117,9 @@ def _register_routers() -> None:
 
     api.add_router("", datavalues_router)
     api.add_router("", metadata_router)
+    from haucan.medical.api import router as medical_router
+
+    api.add_router("/v1/medical", medical_router)
 
 
 _register_routers()
