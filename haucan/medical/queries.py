@@ -25,6 +25,7 @@ from haucan.medical.models import (
 )
 from haucan.medical.models.episodes import CATEGORY_OPTION
 from haucan.medical.services.publish import load_beds, load_stays
+from haucan.medical.services.supplies import SupplyStatus, supply_status
 from haucan.medical.stats import (
     PeriodFigures,
     Stay,
@@ -65,6 +66,7 @@ class Board:
     moved: int
     trend: list[tuple[date, float | None, float | None]]  # day, % of planned, % of set-up beds
     alerts: list[Alert]
+    supplies: list[SupplyStatus] = field(default_factory=list)  # key medicines
 
     @property
     def planned(self) -> int:
@@ -163,6 +165,7 @@ def board(facility: Facility, today: date | None = None) -> Board:
         moved=moved,
         trend=trend,
         alerts=open_medical_alerts(facility.unit.path),
+        supplies=supply_status(facility, today, key_only=True),
     )
 
 

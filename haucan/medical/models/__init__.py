@@ -21,6 +21,7 @@ from haucan.medical.models.facilities import (
     StaffOnDuty,
     Tier,
 )
+from haucan.medical.models.supplies import SupplyGroup, SupplyItem
 
 __all__ = [
     "BedCount",
@@ -41,5 +42,7 @@ __all__ = [
     "Sex",
     "StaffCategory",
     "StaffOnDuty",
+    "SupplyGroup",
+    "SupplyItem",
     "Tier",
 ]

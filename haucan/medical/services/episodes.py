@@ -190,11 +190,14 @@ def admit(
     _not_future(admitted_at, "admission")
     code = check_icd(icd10_code)
     ward = _department(facility, department)
-    key = key.strip() or f"{facility.unit.code}-{timezone.localtime(admitted_at):%Y%m%d%H%M%S}"
     warnings: list[str] = []
     try:
         with transaction.atomic():
             person = _upsert_patient(scope, facility, patient)
+            # MA_LK when the caller has none: facility, patient and minute of admission.
+            key = key.strip() or (
+                f"{facility.unit.code}-{person.code}-{timezone.localtime(admitted_at):%Y%m%d%H%M}"
+            )
             overlapping = Episode.objects.filter(patient=person).filter(
                 Q(discharged_at__isnull=True) | Q(discharged_at__gt=admitted_at)
             )

@@ -22,7 +22,12 @@ from haucan.org.models import Unit, UnitKind
 from haucan.org.services import UnitSpec, create_unit
 from haucan.testing import PASSWORD, World
 
-MEDICAL_FORMS = {"QY_THU_DUNG_NGAY", "QY_BENH_XA_THANG", "QY_VE_SINH_PHONG_DICH", "QY_THUOC_VTYT_QUY"}
+MEDICAL_FORMS = {
+    "QY_THU_DUNG_NGAY",
+    "QY_BENH_XA_THANG",
+    "QY_VE_SINH_PHONG_DICH",
+    "QY_THUOC_VTYT_QUY",
+}
 BEDS_FROM = date(2020, 1, 1)
 
 
@@ -76,7 +81,10 @@ def med(world: World) -> MedicalWorld:
 
     def unit(name: str, code: str, parent: Unit, kind: str) -> Unit:
         return create_unit(
-            system, spec=UnitSpec(name=name, code=code, kind=kind), parent=parent, opened_on=BEDS_FROM
+            system,
+            spec=UnitSpec(name=name, code=code, kind=kind),
+            parent=parent,
+            opened_on=BEDS_FROM,
         )
 
     h1 = unit("Bệnh viện Quân y A", "QK4-BVA", world.region, UnitKind.HOSPITAL)
