@@ -5,7 +5,8 @@ tables), so a hospital system posts its own keys and never needs ours. Patient-i
 follows the care chain (haucan.medical.care); errors are the platform's JSON WebMessage.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: django-ninja reads the handlers' annotations
+# through the access decorators' __wrapped__, and needs them as real classes.
 
 from datetime import date, datetime
 
