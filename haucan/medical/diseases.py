@@ -26,7 +26,7 @@ DISEASES: list[Disease] = [
     Disease("SARS", "Viêm đường hô hấp cấp nặng do vi rút (SARS, MERS)", "A", "U04.9"),
     Disease("EBOLA", "Sốt xuất huyết do vi rút Ebola", "A", "A98.4"),
     Disease("COVID19", "COVID-19", "A", "U07.1"),
-    Disease("DENGUE", "Sốt xuất huyết dengue", "B", "A91", "B_SOT_XUAT_HUYET"),
+    Disease("DENGUE", "Sốt xuất huyết dengue", "B", "A97.9", "B_SOT_XUAT_HUYET"),
     Disease("INFLUENZA", "Cúm", "B", "J11.1", "B_CUM"),
     Disease("DIARRHOEA", "Tiêu chảy", "B", "A09", "B_TIEU_CHAY"),
     Disease("MALARIA", "Sốt rét", "B", "B54", "B_SOT_RET"),

@@ -41,8 +41,9 @@ CHAPTER_NAMES_VI: dict[str, str] = {
 CODE_NAMES_VI: dict[str, str] = {
     "A00.9": "Bệnh tả, không đặc hiệu",
     "A09": "Viêm dạ dày ruột và đại tràng do nhiễm trùng",
-    "A90": "Sốt dengue",
-    "A91": "Sốt xuất huyết dengue",
+    "A97.0": "Sốt xuất huyết dengue không có dấu hiệu cảnh báo",
+    "A97.1": "Sốt xuất huyết dengue có dấu hiệu cảnh báo",
+    "A97.9": "Sốt xuất huyết dengue, không đặc hiệu",
     "B01.9": "Thủy đậu không biến chứng",
     "B54": "Sốt rét, không đặc hiệu",
     "E11.9": "Đái tháo đường típ 2 không biến chứng",

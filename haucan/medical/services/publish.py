@@ -241,15 +241,19 @@ def recompute(
                 CellInput(data_element=de, category_option_combo=coc, value=_text(v))
                 for (de, coc), v in values.items()
             ]
-            save_values(
-                scope,
-                Target(ds, facility.unit, period, aoc),
-                cells,
-                origin=Origin.SOURCE,
-                source=SOURCE,
-                override_reason=override_reason,
-                structure=structures[form_code],
-            )
+            try:
+                save_values(
+                    scope,
+                    Target(ds, facility.unit, period, aoc),
+                    cells,
+                    origin=Origin.SOURCE,
+                    source=SOURCE,
+                    override_reason=override_reason,
+                    structure=structures[form_code],
+                )
+            except Conflict as exc:  # approved (or locked without an override): left as is
+                log.info("medical source: %s %s not written: %s", form_code, period_id, exc.message)
+                continue
             written += 1
     return written
 

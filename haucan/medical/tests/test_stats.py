@@ -138,3 +138,14 @@ def test_daily_sweep_equals_brute_force_census_and_days_add_up(raw: list) -> Non
     assert whole == inpatient_days(stays, start, middle, end) + inpatient_days(
         stays, middle + timedelta(days=1), end, end
     )
+
+
+def test_every_named_icd_code_and_disease_code_is_in_the_shipped_list() -> None:
+    from haucan.medical import icd10
+    from haucan.medical.diseases import DISEASES
+
+    named = set(icd10.CODE_NAMES_VI) | {d.icd10 for d in DISEASES}
+    assert [c for c in sorted(named) if icd10.lookup(c) is None] == []
+    assert icd10.lookup("j189") == icd10.IcdCode("J18.9", "Viêm phổi, không đặc hiệu", "X")
+    assert icd10.lookup("A00-A09") is None and icd10.lookup("X") is None
+    assert icd10.lookup("K30") is not None  # any WHO code, with its English name
