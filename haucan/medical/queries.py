@@ -116,7 +116,7 @@ def board(facility: Facility, today: date | None = None) -> Board:
     departments = list(Department.objects.filter(facility=facility, active=True))
     beds = _beds_today(facility, today)
     occupied = dict(
-        Episode.objects.filter(facility=facility, discharged_at__isnull=True)
+        Episode.objects.filter(facility=facility, discharge_day__isnull=True)
         .values_list("department_id")
         .annotate(n=Count("id"))
         .values_list("department_id", "n")
@@ -126,7 +126,11 @@ def board(facility: Facility, today: date | None = None) -> Board:
         department__facility=facility, day=today
     ).values_list("department_id", "category", "headcount"):
         staff[dept][category] = n
-    today_counts = Episode.objects.filter(facility=facility).aggregate(
+    today_counts = (
+        Episode.objects.filter(facility=facility).filter(
+            Q(admit_day=today) | Q(discharge_day=today)
+        )
+    ).aggregate(
         admitted=Count("id", filter=Q(admit_day=today)),
         discharged=Count("id", filter=Q(discharge_day=today, discharge_kind__in=["home", "left"])),
         transferred=Count(
@@ -206,10 +210,10 @@ def army_board(scope: Scope, today: date | None = None) -> list[ArmyRow]:
     counts = {
         row["facility_id"]: row
         for row in Episode.objects.filter(facility_id__in=ids)
-        .filter(Q(discharged_at__isnull=True) | Q(admit_day=today) | Q(discharge_day=today))
+        .filter(Q(discharge_day__isnull=True) | Q(admit_day=today) | Q(discharge_day=today))
         .values("facility_id")
         .annotate(
-            occupied=Count("id", filter=Q(discharged_at__isnull=True)),
+            occupied=Count("id", filter=Q(discharge_day__isnull=True)),
             admitted=Count("id", filter=Q(admit_day=today)),
             discharged=Count("id", filter=Q(discharge_day=today)),
         )

@@ -212,7 +212,7 @@ def admit(
                 )
             day = _local_day(admitted_at)
             beds = set_up_beds(ward, day)
-            present = Episode.objects.filter(department=ward, discharged_at__isnull=True).count()
+            present = Episode.objects.filter(department=ward, discharge_day__isnull=True).count()
             if present >= beds:
                 message = _(
                     "The department %(dept)s has no free set-up bed (%(present)s patients, "

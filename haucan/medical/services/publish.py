@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from haucan.catalog.models import DataSet
@@ -63,13 +62,20 @@ STAY_FIELDS = (
 
 
 def load_stays(facility: Facility, start: date, end: date) -> list[Stay]:
-    """The stays of the facility that overlap [start, end], as plain rows (one query)."""
-    rows = Episode.objects.filter(facility=facility, admit_day__lte=end).filter(
-        Q(discharge_day__isnull=True) | Q(discharge_day__gte=start)
+    """The stays of the facility that overlap [start, end], as plain rows. Two queries, each on
+    the (facility, discharge_day) index: the open stays and those that ended on or after
+    `start` (one query with an OR would scan every stay the facility ever had)."""
+    facility_stays = Episode.objects.filter(facility=facility)
+    # No admit_day condition in SQL for the open stays: SQLite would then pick the admit_day
+    # index and read every stay; the few open stays admitted after `end` are dropped below.
+    open_rows = facility_stays.filter(discharge_day__isnull=True).values_list(*STAY_FIELDS)
+    closed_rows = facility_stays.filter(discharge_day__gte=start, admit_day__lte=end).values_list(
+        *STAY_FIELDS
     )
     return [
         Stay(a, d, CATEGORY_OPTION[c], k, o, e, ch, d24)
-        for a, d, c, k, o, e, ch, d24 in rows.values_list(*STAY_FIELDS)
+        for a, d, c, k, o, e, ch, d24 in (*open_rows, *closed_rows)
+        if a <= end
     ]
 
 
@@ -230,11 +236,16 @@ def recompute(
     if not forms or start > end:
         return 0
     computed = compute(facility, start, end, forms, today)
+    stored = _stored(facility, forms, start, end)
     structures = {code: load_structure(ds) for code, ds in forms.items()}
     aoc = default_option_combo()
     written = 0
     with transaction.atomic():
         for (form_code, period_id), values in computed.values.items():
+            wanted = {(de, coc or "default"): float(v) for (de, coc), v in values.items() if v}
+            key = (form_code, period_id)
+            if key in stored and stored[key] == wanted:
+                continue  # unchanged: nothing to write
             ds = forms[form_code]
             period: Period = _parse(period_id)
             cells = [
@@ -242,20 +253,47 @@ def recompute(
                 for (de, coc), v in values.items()
             ]
             try:
-                save_values(
-                    scope,
-                    Target(ds, facility.unit, period, aoc),
-                    cells,
-                    origin=Origin.SOURCE,
-                    source=SOURCE,
-                    override_reason=override_reason,
-                    structure=structures[form_code],
-                )
+                with transaction.atomic():
+                    save_values(
+                        scope,
+                        Target(ds, facility.unit, period, aoc),
+                        cells,
+                        origin=Origin.SOURCE,
+                        source=SOURCE,
+                        override_reason=override_reason,
+                        structure=structures[form_code],
+                    )
             except Conflict as exc:  # approved (or locked without an override): left as is
                 log.info("medical source: %s %s not written: %s", form_code, period_id, exc.message)
                 continue
             written += 1
     return written
+
+
+def _stored(
+    facility: Facility, forms: dict[str, DataSet], start: date, end: date
+) -> dict[tuple[str, str], dict[tuple[str, str], float]]:
+    """The values stored for the facility's forms over the range, by (form, period), in one
+    query, so that a recompute writes only the periods whose values changed."""
+    from haucan.reporting.models import DataValue
+
+    by_element = {}
+    for code, ds in forms.items():
+        for de in ds.data_elements.values_list("code", flat=True):
+            by_element[de] = code
+    out: dict[tuple[str, str], dict[tuple[str, str], float]] = defaultdict(dict)
+    rows = DataValue.objects.filter(
+        unit=facility.unit,
+        data_element__code__in=list(by_element),
+        period_start__gte=periods_between(start, end, PeriodType.MONTHLY)[0].start,
+        period_end__lte=end + timedelta(days=31),
+        deleted=False,
+    ).values_list("data_element__code", "category_option_combo__code", "period", "numeric_value")
+    for de, coc, period, number in rows:
+        found = out[(by_element[de], period)]  # present, even when all its values are zero
+        if number:
+            found[(de, coc)] = float(number)
+    return out
 
 
 def _parse(period_id: str) -> Period:

@@ -87,7 +87,7 @@ def test_board_query_count_is_fixed(med: MedicalWorld, django_assert_num_queries
             admitted_at=at(days_ago(i)),
             icd10_code="A09",
         )
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         data = board(med.hospital)
     assert data.occupied == 5 and len(data.trend) == 30
 
