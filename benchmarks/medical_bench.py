@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgresql://postgres@127.0.0.1:5432/haucan_bench_medical"
@@ -33,7 +34,7 @@ TARGETS = {"recompute_s": 5.0, "incremental_ms": 100.0, "board_ms": 200.0}
 DEPARTMENTS, PLANNED, SET_UP = 20, 50, 55
 
 
-def _setup(episodes: int) -> tuple[object, object]:
+def _setup(episodes: int) -> tuple[Any, Any]:
     from datetime import date, datetime, timedelta
     from datetime import time as dtime
 
@@ -150,7 +151,7 @@ def _setup(episodes: int) -> tuple[object, object]:
     return facility, user
 
 
-def _naive_compute(facility: object, start: object, end: object) -> int:
+def _naive_compute(facility: Any, start: Any, end: Any) -> int:
     """The obvious way: for each day, COUNT queries for the census, admissions and discharges."""
     from datetime import timedelta
 
@@ -281,7 +282,7 @@ def worker(database: str, episodes: int) -> dict[str, object]:
     }
 
 
-def _run_worker(database: str, episodes: int) -> dict[str, object]:
+def _run_worker(database: str, episodes: int) -> dict[str, Any]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
     env.pop("DATABASE_URL", None)
     if database == "postgresql":
@@ -313,7 +314,7 @@ def _run_worker(database: str, episodes: int) -> dict[str, object]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _markdown(runs: dict[str, dict[str, object]]) -> str:
+def _markdown(runs: dict[str, dict[str, Any]]) -> str:
     lines = [
         "# `haucan bench medical`",
         "",
@@ -365,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.common import write_results
 
     runs = {db: _run_worker(db, args.episodes) for db in args.databases.split(",")}
-    payload = {
+    payload: dict[str, object] = {
         "program": "medical",
         "targets": TARGETS,
         "runs": runs,

@@ -309,7 +309,7 @@ def _episodes(
     moves: list[tuple[int, datetime, int, int]] = []
     hscc = next((i for i, w in enumerate(wards) if w[0] == "HSCC"), None)
     noi = next((i for i, w in enumerate(wards) if w[0] == "NOI"), None)
-    for patient, (ward_index, admitted, out, kind, icd, category, emergency, n) in zip(
+    for patient, (ward_index, admitted, ended, kind, icd, category, emergency, n) in zip(
         patients, rows, strict=True
     ):
         dept = departments[ward_index]
@@ -317,12 +317,12 @@ def _episodes(
         # A share of intensive-care stays moves on to internal medicine after a day or two.
         if ward_index == hscc and noi is not None and kind == "home" and n % 3 == 0:
             moved_at = admitted + timedelta(hours=rng.uniform(20, 50))
-            if (out is None or moved_at < out) and moved_at < timezone.now():
+            if (ended is None or moved_at < ended) and moved_at < timezone.now():
                 current = departments[noi]
                 moves.append((len(episodes), moved_at, dept.pk, current.pk))
         found = icd10.lookup(icd)
         assert found is not None
-        closed = out is not None
+        closed = ended is not None
         episodes.append(
             Episode(
                 facility=facility,
@@ -337,8 +337,8 @@ def _episodes(
                 icd10=found.code,
                 icd_chapter=found.chapter,
                 emergency=emergency or ward_index == hscc,
-                discharged_at=out,
-                discharge_day=timezone.localtime(out).date() if out else None,
+                discharged_at=ended,
+                discharge_day=timezone.localtime(ended).date() if ended else None,
                 discharge_kind=kind if closed else "",
                 outcome=(
                     "died"
@@ -347,7 +347,9 @@ def _episodes(
                 )
                 if closed
                 else "",
-                died_within_24h=closed and kind == "died" and out - admitted <= timedelta(hours=24),  # type: ignore[operator]
+                died_within_24h=(
+                    ended is not None and kind == "died" and ended - admitted <= timedelta(hours=24)
+                ),
                 transfer_destination=rng.choice(DESTINATIONS)
                 if closed and kind == "transfer"
                 else "",

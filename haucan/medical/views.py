@@ -5,6 +5,7 @@ views_epidemic."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,7 +35,7 @@ def _facility(request: HttpRequest, uid: str) -> Facility:
         raise Http404(exc.message) from None
 
 
-def _in_scope(scope: Scope, qs):  # type: ignore[no-untyped-def]
+def _in_scope(scope: Scope, qs: Any) -> Any:
     if scope.is_global:
         return qs
     from django.db.models import Q

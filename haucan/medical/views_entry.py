@@ -158,7 +158,7 @@ def discharge(request: HttpRequest, uid: str, ep: str) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect(reverse("medical:patients", args=[facility.uid]))
 
 
@@ -183,7 +183,7 @@ def move(request: HttpRequest, uid: str, ep: str) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect(reverse("medical:patients", args=[facility.uid]))
 
 
@@ -216,7 +216,7 @@ def outpatients(request: HttpRequest, uid: str) -> HttpResponse:
             except HaucanError as exc:
                 error = exc.message
         if error:
-            messages.error(request, error)
+            messages.error(request, str(error))
         else:
             messages.success(request, _("Outpatient counts saved."))
             return redirect(reverse("medical:board", args=[facility.uid]))

@@ -176,10 +176,12 @@ def compute(
                 if s.admit_day <= month_last
                 and (s.discharge_day is None or s.discharge_day >= month.start)
             ]
-            figures = period_figures(monthly, month.start, month.end, today, beds)
+            month_figures = period_figures(monthly, month.start, month.end, today, beds)
             _surgeries, visits = load_outpatients(facility, month.start, month_last)
             planned_end = beds.get(month_last, (0, 0))[0]
-            out.values[(INFIRMARY_FORM, month.id)] = infirmary_values(figures, visits, planned_end)
+            out.values[(INFIRMARY_FORM, month.id)] = infirmary_values(
+                month_figures, visits, planned_end
+            )
     return out
 
 

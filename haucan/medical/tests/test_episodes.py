@@ -4,6 +4,7 @@ the report values they publish."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -25,14 +26,14 @@ from haucan.medical.tests.conftest import MedicalWorld, at, days_ago
 from haucan.reporting.models import DataValue, Origin
 
 
-def person(code: str = "BN001", **kw: object) -> PatientInput:
-    base = {"full_name": "Nguyễn Văn Hùng", "category": "nco_soldier"}
+def person(code: str = "BN001", **kw: Any) -> PatientInput:
+    base: dict[str, Any] = {"full_name": "Nguyễn Văn Hùng", "category": "nco_soldier"}
     base.update(kw)
-    return PatientInput(code=code, **base)  # type: ignore[arg-type]
+    return PatientInput(code=code, **base)
 
 
-def values(med: MedicalWorld, day: object) -> dict[tuple[str, str], float]:
-    pid = period_of(day, PeriodType.DAILY).id  # type: ignore[arg-type]
+def values(med: MedicalWorld, day: Any) -> dict[tuple[str, str], float | None]:
+    pid = period_of(day, PeriodType.DAILY).id
     rows = DataValue.objects.filter(unit=med.hospital.unit, period=pid, deleted=False).values_list(
         "data_element__code", "category_option_combo__code", "numeric_value", "origin", "source"
     )
@@ -122,8 +123,8 @@ def test_report_values_equal_the_episodes_over_a_week(med: MedicalWorld) -> None
             if e.admit_day <= day and (e.discharge_day is None or e.discharge_day > day)
         )
         admitted = sum(1 for e in episodes if e.admit_day == day)
-        assert sum(n for (de, _c), n in v.items() if de == "DTN_DANG_DIEU_TRI") == present
-        assert sum(n for (de, _c), n in v.items() if de == "DTN_THU_DUNG") == admitted
+        assert sum(n or 0 for (de, _c), n in v.items() if de == "DTN_DANG_DIEU_TRI") == present
+        assert sum(n or 0 for (de, _c), n in v.items() if de == "DTN_THU_DUNG") == admitted
     # the month report from the same episodes
     report = treatment_report(med.hospital, start, timezone.localdate())
     assert report.figures.discharged == 4
@@ -147,7 +148,7 @@ def test_bad_admissions_are_refused_and_nothing_is_saved(
     kwargs: dict,
     field: str,  # type: ignore[type-arg]
 ) -> None:
-    args = {
+    args: dict[str, Any] = {
         "patient": person(),
         "department": "NOI",
         "admitted_at": timezone.now() - timedelta(hours=1),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from io import BytesIO
+from typing import Any
 
 from django.test import Client
 from django.utils import timezone
@@ -108,7 +109,7 @@ def test_home_lists_the_facilities_of_the_scope(med: MedicalWorld) -> None:
     assert "Bệnh viện Quân y A" in page and "Bệnh viện Quân y B" not in page
 
 
-def _basic(user: str) -> dict[str, str]:
+def _basic(user: str) -> dict[str, Any]:
     token = base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
     return {"HTTP_AUTHORIZATION": f"Basic {token}"}
 
