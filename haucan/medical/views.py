@@ -116,8 +116,8 @@ def _board_context(request: HttpRequest, facility: Facility) -> dict[str, object
             "planned": [None if p is None else round(p, 1) for _d, p, _s in data.trend],
             "set_up": [None if s is None else round(s, 1) for _d, _p, s in data.trend],
             "labels": {
-                "planned": _("% of planned beds"),
-                "set_up": _("% of set-up beds"),
+                "planned": _("Occupancy of planned beds"),
+                "set_up": _("Occupancy of set-up beds"),
             },
         },
         "now": timezone.localtime(),
