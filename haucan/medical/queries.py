@@ -17,20 +17,18 @@ from haucan.medical.care import audit_patient_read, facilities_in_scope, require
 from haucan.medical.models import (
     BedCount,
     Department,
-    DischargeKind,
     Episode,
     EpisodeMove,
     Facility,
     StaffOnDuty,
 )
 from haucan.medical.models.episodes import CATEGORY_OPTION
-from haucan.medical.services.publish import load_beds, load_stays
+from haucan.medical.services.publish import day_figures_sql, load_beds, load_stays
 from haucan.medical.services.supplies import SupplyStatus, supply_status
 from haucan.medical.stats import (
     PeriodFigures,
     Stay,
     beds_by_day,
-    day_figures,
     period_figures,
 )
 
@@ -126,24 +124,12 @@ def board(facility: Facility, today: date | None = None) -> Board:
         department__facility=facility, day=today
     ).values_list("department_id", "category", "headcount"):
         staff[dept][category] = n
-    today_counts = (
-        Episode.objects.filter(facility=facility).filter(
-            Q(admit_day=today) | Q(discharge_day=today)
-        )
-    ).aggregate(
-        admitted=Count("id", filter=Q(admit_day=today)),
-        discharged=Count("id", filter=Q(discharge_day=today, discharge_kind__in=["home", "left"])),
-        transferred=Count(
-            "id", filter=Q(discharge_day=today, discharge_kind=DischargeKind.TRANSFER)
-        ),
-        died=Count("id", filter=Q(discharge_day=today, discharge_kind=DischargeKind.DIED)),
-    )
     moved = EpisodeMove.objects.filter(episode__facility=facility, day=today).count()
     start = today - timedelta(days=TREND_DAYS - 1)
-    stays = load_stays(facility, start, today)
     bed_days = beds_by_day(load_beds(facility), start, today)
+    series = day_figures_sql(facility, start, today, bed_days)
     trend = []
-    for day, figures in day_figures(stays, start, today, bed_days).items():
+    for day, figures in series.items():
         present = sum(figures.present.values())
         trend.append(
             (
@@ -152,6 +138,7 @@ def board(facility: Facility, today: date | None = None) -> Board:
                 present / figures.set_up_beds * 100 if figures.set_up_beds else None,
             )
         )
+    now = series[today]
     rows = [
         DepartmentRow(
             d, *beds.get(d.pk, (0, 0)), occupied=occupied.get(d.pk, 0), staff=staff.get(d.pk, {})
@@ -162,10 +149,10 @@ def board(facility: Facility, today: date | None = None) -> Board:
         facility=facility,
         today=today,
         departments=rows,
-        admitted=today_counts["admitted"],
-        discharged=today_counts["discharged"],
-        transferred_out=today_counts["transferred"],
-        died=today_counts["died"],
+        admitted=sum(now.admitted.values()),
+        discharged=sum(now.discharged.values()),
+        transferred_out=now.transferred,
+        died=now.died,
         moved=moved,
         trend=trend,
         alerts=open_medical_alerts(facility.unit.path),

@@ -71,7 +71,7 @@ def test_an_unknown_icd_code_is_shown_on_the_form_and_nothing_saved(med: Medical
         },
     )
     assert response.status_code == 400
-    assert "is not an ICD-10 code" in response.content.decode()
+    assert "không phải mã ICD-10" in response.content.decode()
     assert not Episode.objects.exists()
 
 
@@ -88,7 +88,7 @@ def test_board_query_count_is_fixed(med: MedicalWorld, django_assert_num_queries
             admitted_at=at(days_ago(i)),
             icd10_code="A09",
         )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         data = board(med.hospital)
     assert data.occupied == 5 and len(data.trend) == 30
 
@@ -143,14 +143,14 @@ def test_api_admission_and_discharge_by_episode_key(med: MedicalWorld) -> None:
         content_type="application/json",
         **_basic("clerk_h"),
     )
-    assert r.status_code == 400 and "already has a stay" in r.json()["message"]
+    assert r.status_code == 400 and "trùng thời gian" in r.json()["message"]
     r = c.post(
         f"/api/v1/medical/facilities/{uid}/episodes/LK-2024-0001/discharge",
         {"discharged_at": at(days_ago(3)).isoformat(), "kind": "home", "outcome": "cured"},
         content_type="application/json",
         **_basic("clerk_h"),
     )
-    assert r.status_code == 400 and "before the admission" in r.json()["message"]
+    assert r.status_code == 400 and "trước thời điểm vào viện" in r.json()["message"]
     r = c.post(
         f"/api/v1/medical/facilities/{uid}/episodes/LK-2024-0001/discharge",
         {
