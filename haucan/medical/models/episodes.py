@@ -183,7 +183,9 @@ class Episode(models.Model):
         ]
         indexes = [
             models.Index(fields=["facility", "admit_day"]),
-            models.Index(fields=["facility", "discharge_day"]),
+            # Also serves "open stays admitted before a day" (discharge_day IS NULL, admit_day <),
+            # the census queries of the board and of today's report.
+            models.Index(fields=["facility", "discharge_day", "admit_day"]),
         ]
 
     def __str__(self) -> str:
