@@ -130,6 +130,7 @@ def receive(
     *,
     supplier: str = "",
     number: str = "",
+    publish: bool = True,
 ) -> PostResult:
     _require_enter(scope, facility)
     if not lines:
@@ -169,6 +170,8 @@ def receive(
             ),
         )
         check_warnings(scope, facility, [s.item for s in specs])
+        if publish:
+            publish_medicines(scope, facility, day)
     return result
 
 
@@ -197,7 +200,13 @@ def _fefo(location: Location, item: Item, quantity: Decimal) -> list[tuple[Lot, 
 
 
 def issue_to_department(
-    scope: Scope, facility: Facility, department: Department, day: date, lines: Sequence[IssueLine]
+    scope: Scope,
+    facility: Facility,
+    department: Department,
+    day: date,
+    lines: Sequence[IssueLine],
+    *,
+    publish: bool = True,
 ) -> PostResult:
     _require_enter(scope, facility)
     if department.facility_id != facility.pk:
@@ -231,6 +240,8 @@ def issue_to_department(
             ),
         )
         check_warnings(scope, facility, [s.item for s in specs])
+        if publish:
+            publish_medicines(scope, facility, day)
     return result
 
 
@@ -432,3 +443,73 @@ def check_warnings(
         ):
             clear_event(scope, code=NEAR_EXPIRY, unit=unit, key=stale)
     return statuses
+
+
+MEDICINES_FORM = "QY_THUOC_VTYT_QUY"
+
+
+def medicines_values(
+    scope: Scope, facility: Facility, start: date, end: date
+) -> dict[tuple[str, str | None], float | int | None]:
+    """The quarterly medicines report (values in thousand đồng by group) from the ledger:
+    opening, receipts, issues, expired or damaged write-offs and closing, and the number of
+    items that closed below their minimum stock (average monthly issue of the quarter × the
+    minimum months)."""
+    supplies_by_item = {
+        s.item_id: s for s in SupplyItem.objects.filter(item__domain=DOMAIN).select_related("item")
+    }
+    moves = stock.period_movements(
+        scope, domain=DOMAIN, start=start, end=end, unit=facility.unit, by=("item",)
+    )
+    totals: dict[str, dict[str, Decimal]] = {
+        g: defaultdict(lambda: ZERO) for g in SupplyGroup.values
+    }
+    short = 0
+    months = Decimal(max(1, round(((end - start).days + 1) / 30)))
+    for (item_id,), m in moves.items():
+        supply = supplies_by_item.get(item_id)  # type: ignore[call-overload]
+        if supply is None:
+            continue
+        price, group = supply.unit_price, totals[supply.group]
+        group["TVT_TON_DAU"] += m.opening * price
+        group["TVT_NHAP"] += m.receipts * price
+        group["TVT_XUAT"] += m.issues * price
+        group["TVT_HET_HAN"] += (m.outflow(DocType.WRITE_OFF) + m.outflow(DocType.LOSS)) * price
+        group["TVT_TON_CUOI"] += m.closing * price
+        if m.closing < m.issues / months * supply.min_periods or m.closing <= 0:
+            short += 1
+    values: dict[tuple[str, str | None], float | int | None] = {}
+    for group_code, figures in totals.items():
+        for element in ("TVT_TON_DAU", "TVT_NHAP", "TVT_XUAT", "TVT_HET_HAN", "TVT_TON_CUOI"):
+            values[(element, group_code)] = int(figures[element].quantize(Decimal("1")))
+    values[("TVT_MAT_HANG_THIEU", None)] = short
+    return values
+
+
+def publish_medicines(scope: Scope, facility: Facility, day: date) -> None:
+    """Publish the quarter of `day` (and the quarters after it, whose opening it changes)."""
+    from haucan.catalog.models import DataSet
+    from haucan.core.errors import Conflict
+    from haucan.core.periods import PeriodType, periods_between
+    from haucan.reporting.services.sources import publish_source_values
+
+    if not facility.publishes_reports:
+        return
+    form = DataSet.objects.filter(code=MEDICINES_FORM, units=facility.unit_id).first()
+    if form is None:
+        return
+    today = timezone.localdate()
+    for quarter in periods_between(day, today, PeriodType.QUARTERLY):
+        values = medicines_values(scope, facility, quarter.start, min(quarter.end, today))
+        try:
+            with transaction.atomic():
+                publish_source_values(
+                    scope,
+                    source="medical",
+                    data_set=form,
+                    unit=facility.unit,
+                    period_id=quarter.id,
+                    values=values,
+                )
+        except Conflict:  # an approved or locked quarter keeps its values
+            continue

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from haucan.alerts.models import Alert, AlertStatus
 from haucan.core.errors import NotFound, PermissionDenied, ValidationFailed
+from haucan.core.periods import PeriodType, period_of
 from haucan.core.scope import Scope
 from haucan.medical.services.supplies import (
     IssueLine,
@@ -21,6 +22,7 @@ from haucan.medical.services.supplies import (
     supply_status,
 )
 from haucan.medical.tests.conftest import MedicalWorld
+from haucan.reporting.models import DataValue
 
 
 def open_alerts(code: str) -> list[Alert]:
@@ -35,6 +37,7 @@ def test_levels_order_quantity_and_warnings_follow_the_openlmis_formulas(med: Me
         name="Amoxicilin 500 mg",
         uom="viên",
         group="T_KHANG_SINH",
+        unit_price=Decimal(2),
         min_periods=Decimal(1),
         max_periods=Decimal(3),
         key_medicine=True,
@@ -75,6 +78,21 @@ def test_levels_order_quantity_and_warnings_follow_the_openlmis_formulas(med: Me
     [out] = open_alerts("medical.stockout")
     assert out.severity == "critical" and out.values["order_quantity"] == 90.0
     assert not open_alerts("medical.below_minimum")  # a stockout replaces it
+
+    # The quarterly medicines report of the quarter of the first receipt, in thousand đồng.
+    quarter = period_of(first, PeriodType.QUARTERLY)
+    stored = {
+        (de, coc): n
+        for de, coc, n in DataValue.objects.filter(
+            unit=med.hospital.unit, period=quarter.id, deleted=False, source="medical"
+        ).values_list("data_element__code", "category_option_combo__code", "numeric_value")
+    }
+    assert stored[("TVT_NHAP", "T_KHANG_SINH")] == 100 * 2
+    issued_in_quarter = sum(
+        30 for back in (3, 2, 1) if _month_start(today, back) + timedelta(days=5) <= quarter.end
+    )
+    if issued_in_quarter:
+        assert stored[("TVT_XUAT", "T_KHANG_SINH")] == issued_in_quarter * 2
 
 
 def test_a_near_expiry_lot_warns_until_it_is_used(med: MedicalWorld) -> None:
