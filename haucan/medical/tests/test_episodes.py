@@ -361,3 +361,36 @@ def test_a_clerk_of_one_hospital_cannot_see_or_touch_anothers_patients(med: Medi
     assert [e.key for e in seen] == [mine.key]
     event = AuditEvent.objects.filter(action="medical.patient_read").get()
     assert event.detail["episodes"] == [mine.key] and event.actor == "clerk_h"
+
+
+def test_forms_stay_open_to_hand_entry_where_the_source_does_not_write(med: MedicalWorld) -> None:
+    from haucan.reporting.services.values import CellInput, resolve_target, save_values
+
+    scope = med.scope("clerk_a")  # Trung đoàn 1's clerk: the regiment's infirmary is in scope
+    admit(
+        scope,
+        med.infirmary,
+        patient=person(),
+        department="BX",
+        admitted_at=at(days_ago(1)),
+        icd10_code="J06.9",
+    )
+    month = period_of(days_ago(1), PeriodType.MONTHLY).id
+    computed = DataValue.objects.filter(unit=med.infirmary.unit, period=month, deleted=False)
+    assert computed.filter(data_element__code="BX_DIEU_TRI", source="medical").exists()
+    # the note of the same monthly form is still typed by hand
+    target = resolve_target(scope, med.forms["QY_BENH_XA_THANG"], med.infirmary.unit, month)
+    save_values(scope, target, [CellInput("BX_GHI_CHU", "Đủ thuốc thiết yếu.")])
+    assert computed.get(data_element__code="BX_GHI_CHU").origin != Origin.SOURCE
+    # a facility without episode reporting publishes nothing: its forms are filled by hand
+    med.other_hospital.publishes_reports = False
+    med.other_hospital.save()
+    admit(
+        med.scope("clerk_h2"),
+        med.other_hospital,
+        patient=person("H2"),
+        department="NOI",
+        admitted_at=at(days_ago(0)),
+        icd10_code="I10",
+    )
+    assert not DataValue.objects.filter(unit=med.other_hospital.unit).exists()
