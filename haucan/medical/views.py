@@ -172,8 +172,18 @@ def report(request: HttpRequest, uid: str) -> HttpResponse:
             "choices": choices,
             "chapters": chapters,
             "categories": _category_rows(data),
+            # Counters are passed as lists: a template's `.items` on a Counter reads the key
+            # "items" (a zero) before the method.
+            "admitted_total": sum(data.figures.admitted.values()),
+            "outcomes": _outcome_rows(data),
         },
     )
+
+
+def _outcome_rows(data: queries.TreatmentReport) -> list[tuple[str, int]]:
+    from haucan.medical.models import Outcome
+
+    return [(label, data.figures.outcomes.get(value, 0)) for value, label in Outcome.choices]
 
 
 def _category_rows(data: queries.TreatmentReport) -> list[tuple[str, int]]:

@@ -225,3 +225,38 @@ def test_excel_import_is_all_or_nothing_with_errors_per_cell(med: MedicalWorld) 
     r = c.post(f"/medical/f/{med.hospital.uid}/import/", {"file": good})
     assert r.status_code == 302
     assert Episode.objects.count() == 2
+
+
+def test_treatment_report_page_shows_the_figures_of_the_period(med: MedicalWorld) -> None:
+    scope = med.scope("clerk_h")
+    ep = admit(
+        scope,
+        med.hospital,
+        patient=PatientInput("T1", "Lê Văn T", "officer"),
+        department="NOI",
+        admitted_at=at(days_ago(3)),
+        icd10_code="J18.9",
+    ).episode
+    from haucan.medical.services.episodes import discharge
+
+    discharge(
+        scope, med.hospital, ep.uid, discharged_at=at(days_ago(1)), kind="home", outcome="cured"
+    )
+    admit(
+        scope,
+        med.hospital,
+        patient=PatientInput("T2", "Lê Văn U", "insured"),
+        department="NGOAI",
+        admitted_at=at(days_ago(2)),
+        icd10_code="S82.2",
+    )
+    c = client_for(med, "clerk_h")
+    period = f"{days_ago(3):%Y%m%d}"
+    page = c.get(f"/medical/f/{med.hospital.uid}/report/?period={period}").content.decode()
+    assert 'data-figure="admitted">1<' in page
+    year = days_ago(3).year
+    whole = c.get(f"/medical/f/{med.hospital.uid}/report/?period={year}").content.decode()
+    if days_ago(1).year == year:
+        assert 'data-figure="admitted">2<' in whole
+        assert 'data-figure="discharged">1<' in whole
+        assert 'data-figure="average_stay">2,0<' in whole  # one stay of 2 days ended
