@@ -183,7 +183,7 @@ def report(request: HttpRequest, uid: str) -> HttpResponse:
 def _outcome_rows(data: queries.TreatmentReport) -> list[tuple[str, int]]:
     from haucan.medical.models import Outcome
 
-    return [(label, data.figures.outcomes.get(value, 0)) for value, label in Outcome.choices]
+    return [(str(label), data.figures.outcomes.get(value, 0)) for value, label in Outcome.choices]
 
 
 def _category_rows(data: queries.TreatmentReport) -> list[tuple[str, int]]:
