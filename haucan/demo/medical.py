@@ -2,8 +2,8 @@
 
 Bệnh viện Quân y 354 (TCHC-BV354, four departments, 80 planned beds, one bed change a year ago)
 and two infirmaries of Sư đoàn 324, the division the demo commander leads (Đội điều trị Sư đoàn
-324 and Bệnh xá Trung đoàn 1), get 24 months of treatment episodes: about 5,800 stays at the
-hospital and 1,700 at the infirmaries, with internal transfers, transfers out, deaths and
+324 and Bệnh xá Trung đoàn 1), get 24 months of treatment episodes: about 6,200 stays at the
+hospital and 1,800 at the infirmaries, with internal transfers, transfers out, deaths and
 outpatient counts. A full-size hospital would need ~50,000 stays; this keeps the load to seconds
 while every figure stays consistent. The hospital's daily form (the last 60 days, the window of
 the demo's daily forms) and the infirmaries' monthly form (24 months) are then recomputed from the
@@ -11,7 +11,7 @@ episodes and replace the generated values. The other hospitals keep their hand-e
 
 Also: a dengue outbreak in Trung đoàn 1 (active, daily counts, case reports) and an influenza one
 that ended, medical supplies with lots at the hospital and the division infirmary (some lots near
-expiry, one medicine below its minimum), staff on duty today, a unit group of the hospitals and a
+expiry, one item out of stock at the division infirmary), staff on duty today, a unit group of the hospitals and a
 dashboard of bed occupancy by hospital for the army.
 """
 
