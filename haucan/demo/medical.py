@@ -11,8 +11,8 @@ episodes and replace the generated values. The other hospitals keep their hand-e
 
 Also: a dengue outbreak in Trung đoàn 1 (active, daily counts, case reports) and an influenza one
 that ended, medical supplies with lots at the hospital and the division infirmary (some lots near
-expiry, one item out of stock at the division infirmary), staff on duty today, a unit group of the hospitals and a
-dashboard of bed occupancy by hospital for the army.
+expiry, one item out of stock at the division infirmary), staff on duty today, a unit group of the
+hospitals and a dashboard of bed occupancy by hospital for the army.
 """
 
 from __future__ import annotations
