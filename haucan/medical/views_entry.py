@@ -133,8 +133,9 @@ def admit(request: HttpRequest, uid: str) -> HttpResponse:
     )
 
 
-@require_POST
+# The access rule before the method: an outsider learns nothing, not even which methods exist.
 @requires(Action.ENTER, Domain.MEDICAL)
+@require_POST
 def discharge(request: HttpRequest, uid: str, ep: str) -> HttpResponse:
     facility = _care_facility(request, uid)
     form = DischargeForm(request.POST)
@@ -162,8 +163,8 @@ def discharge(request: HttpRequest, uid: str, ep: str) -> HttpResponse:
     return redirect(reverse("medical:patients", args=[facility.uid]))
 
 
-@require_POST
 @requires(Action.ENTER, Domain.MEDICAL)
+@require_POST
 def move(request: HttpRequest, uid: str, ep: str) -> HttpResponse:
     facility = _care_facility(request, uid)
     form = MoveForm(request.POST, departments=_departments(facility))
@@ -260,8 +261,8 @@ def import_episodes(request: HttpRequest, uid: str) -> HttpResponse:
     )
 
 
-@require_GET
 @requires(Action.ENTER, Domain.MEDICAL)
+@require_GET
 def import_template(request: HttpRequest, uid: str) -> HttpResponse:
     _care_facility(request, uid)
     response = HttpResponse(
@@ -272,8 +273,8 @@ def import_template(request: HttpRequest, uid: str) -> HttpResponse:
     return response
 
 
-@require_GET
 @requires(Action.ENTER, Domain.MEDICAL, json=True)
+@require_GET
 def icd_search(request: HttpRequest) -> JsonResponse:
     found = icd10.search(request.GET.get("q", ""))
     return JsonResponse(

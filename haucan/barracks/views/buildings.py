@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -111,7 +112,10 @@ def building(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if action == "assess" else None, initial={"assessed_on": today()}
     )
     repair_form = RepairForm(request.POST if action == "repair" else None)
-    if action and can_enter(request):
+    if request.method == "POST" and not can_enter(request):
+        # Seeing the building (VIEW) is not changing it (ENTER): refused, not silently ignored.
+        raise PermissionDenied
+    if action:
         if action == "assess" and assess_form.is_valid():
             d = assess_form.cleaned_data
             done = attempt(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,7 +42,8 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         if not can_enter(request):
-            raise Http404
+            # The case is in the scope (it was found): seeing it is not changing it.
+            raise PermissionDenied
         if action == "document" and doc_form.is_valid():
             d = doc_form.cleaned_data
             upload = d["file"]

@@ -9,6 +9,10 @@ parameter ("units/<uid>" is a unit, "forms/<uid>" a data set, "tokens/<token_id>
 so a new endpoint whose parameters have a known kind is covered without touching this file. Each
 kind gives objects inside and outside the personas' scopes (the one of Trung đoàn 1, the one of
 Trung đoàn 2) with the personas that may see each.
+
+A domain module (barracks, medical, petroleum…) brings its own kinds, objects and finer checks in
+`haucan/<module>/tests/authz_objects.py`, found by name (`plugins()`): the web app never imports
+a domain module (import-linter), and each module's engineers keep its part next to its code.
 """
 
 from __future__ import annotations
@@ -184,12 +188,16 @@ class Objects:
     world: World
     period: str
     cases: dict[str, list[Case]] = field(default_factory=dict)
-    # What only each regiment's staff may read: its comment, and the uid and code of the
-    # battalion inside it (a listing that shows them to the other clerk leaks).
-    secrets: dict[str, list[str]] = field(default_factory=dict)
+    # Text only some personas may read, with who they are: each regiment's comment, the uid and
+    # code of the battalion inside it, a domain's records, a patient's name (a response to anyone
+    # else containing it leaks, whatever the endpoint).
+    secrets: list[tuple[str, frozenset[str]]] = field(default_factory=list)
 
     def of(self, kind: str) -> list[Case]:
         return self.cases[kind]
+
+    def secret(self, text: str, readers: frozenset[str]) -> None:
+        self.secrets.append((text, readers))
 
 
 def _scoped(kind: str, a: str, b: str, domain: str = "") -> list[Case]:
@@ -220,10 +228,10 @@ def build_objects(world: World) -> Objects:
             [CellInput("PET_ISSUED", "12", comment=SECRET[owner]), CellInput("PET_NOTE", "x")],
         )
     objects = Objects(world, period)
-    objects.secrets = {
-        "a": [SECRET["a"], world.battalion_a.uid, world.battalion_a.code],
-        "b": [SECRET["b"], world.battalion_b.uid, world.battalion_b.code],
-    }
+    for text in (SECRET["a"], world.battalion_a.uid, world.battalion_a.code):
+        objects.secret(text, SEES_A)
+    for text in (SECRET["b"], world.battalion_b.uid, world.battalion_b.code):
+        objects.secret(text, SEES_B)
     c = objects.cases
     c["unit"] = _scoped("unit", world.regiment_a.uid, world.regiment_b.uid)
     c["form"] = _global("form", form.data_set.uid, "petroleum")
@@ -320,6 +328,9 @@ def build_objects(world: World) -> Objects:
         Case("user", user_uid(world.clerk_a.pk), "a", SEES_A),
         Case("user", user_uid(world.clerk_b.pk), "b", SEES_B),
     ]
+    c["unit_code"] = _scoped("unit_code", world.regiment_a.code, world.regiment_b.code)
+    for plugin in plugins():
+        plugin.build(world, objects)
     return objects
 
 
@@ -352,12 +363,15 @@ PARAM_NAMES: dict[str, str] = {"fmt": "export_format", "period": "period", "unit
 
 
 def param_kind(endpoint: Endpoint, name: str) -> str | None:
+    kinds = dict(PARAM_KINDS)
+    for plugin in plugins():
+        kinds.update(plugin.PARAM_KINDS)
     before = endpoint.route.split(f"<{name}>")[0]
     if f"<{name}>" not in endpoint.route:
         conv = dict(endpoint.params)[name]
         before = endpoint.route.split(f"<{conv}:{name}>")[0]
     noun = before.rstrip("/").rsplit("/", 1)[-1] if before.strip("/") else ""
-    return PARAM_KINDS.get((noun, name)) or PARAM_NAMES.get(name)
+    return kinds.get((noun, name)) or PARAM_NAMES.get(name)
 
 
 @dataclass(frozen=True)
@@ -367,9 +381,16 @@ class Target:
     url: str
     data: dict[str, str]
     cases: tuple[Case, ...]
+    body: str = ""  # a JSON body (the API's writes), sent instead of the form `data`
+    posted: tuple[int, ...] = ()  # which `cases` the body alone names (a GET does not send it)
 
     def visible_to(self, persona: str) -> bool:
         return all(persona in case.visible for case in self.cases)
+
+    def visible_in_url(self, persona: str) -> bool:
+        return all(
+            persona in case.visible for i, case in enumerate(self.cases) if i not in self.posted
+        )
 
     def owner(self) -> str:
         return next((case.owner for case in self.cases if case.owner), "")
@@ -380,6 +401,11 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 def _fill(route: str, values: dict[str, str]) -> str:
     return _PARAM.sub(lambda m: values[m["name"]], route)
+
+
+def _put(text: str, values: dict[str, str]) -> str:
+    """`text` with each {placeholder} replaced (JSON's own braces left alone)."""
+    return _PLACEHOLDER.sub(lambda m: values[m[1]], text)
 
 
 def targets(
@@ -393,10 +419,13 @@ def targets(
         if kind is None:
             return None
         kinds.append((name, kind))
+    body_only: set[str] = set()
     for text in (query or "", body or ""):
         for name in _PLACEHOLDER.findall(text):
             if name not in dict(kinds):
                 kinds.append((name, name))
+                if text is body:
+                    body_only.add(name)
     choices = [objects.of(kind) for _name, kind in kinds]
     out = []
     for combo in itertools.product(*choices):
@@ -405,10 +434,94 @@ def targets(
             continue  # mixing the regiments' objects tests nothing the single ones do not
         values = {name: case.value for (name, _kind), case in zip(kinds, combo, strict=True)}
         route = _fill(endpoint.route, values)
-        url = "/" + route + ("?" + query.format(**values) if query else "")
-        data = dict(pair.split("=", 1) for pair in body.format(**values).split("&")) if body else {}
-        out.append(Target(url, data, tuple(combo)))
+        url = "/" + route + ("?" + _put(query, values) if query else "")
+        posted = tuple(i for i, (name, _kind) in enumerate(kinds) if name in body_only)
+        if body and body.startswith("{"):
+            out.append(Target(url, {}, tuple(combo), _put(body, values), posted))
+            continue
+        data = dict(pair.split("=", 1) for pair in _put(body, values).split("&")) if body else {}
+        out.append(Target(url, data, tuple(combo), posted=posted))
     return out
 
 
 Predicate = Callable[[str, Target], bool]
+
+
+@dataclass(frozen=True)
+class Finer:
+    """A check a view makes past its declaration: `allows(scope, target)`; refused with
+    `refusal`; `first` when the view makes it before looking the objects up (so it answers
+    403 even for an object outside the scope); `writes` when only its POST makes it (a page that
+    shows to VIEW and changes on ENTER)."""
+
+    allows: Callable[[Scope, Target], bool]
+    refusal: str = "forbidden"
+    first: bool = False
+    writes: bool = False
+
+
+# --- the domain modules' objects -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """What a domain module adds to the matrix, from its `tests/authz_objects.py` (found by
+    name, so the web app's code never imports a domain module): the kinds of its URL
+    parameters, a `build(world, objects)` making its objects through its own services, and the
+    finer checks, queries, bodies and counted tables of its views."""
+
+    name: str
+    PARAM_KINDS: dict[tuple[str, str], str]
+    build: Callable[[World, Objects], None]
+    FINER: dict[str, Finer]
+    QUERIES: dict[str, list[str]]
+    BODIES: dict[str, str]
+    COUNTED: list[Any]
+    # Registers whose filter naming an object outside the scope is dropped (the actor's own
+    # rows are listed; the secrets prove nothing else is shown).
+    LISTS: frozenset[str]
+    # Forms that answer an object outside the scope named in the posted body ("unknown unit
+    # code") with the form and its error rather than 404; the table counts prove nothing was
+    # written.
+    FORM_ERRORS: frozenset[str]
+
+
+_PLUGINS: list[Plugin] | None = None
+
+
+def plugins() -> list[Plugin]:
+    """Every installed app's `tests.authz_objects` module, once."""
+    global _PLUGINS
+    if _PLUGINS is None:
+        import importlib
+        import importlib.util
+
+        from django.apps import apps
+
+        found = []
+        for config in apps.get_app_configs():
+            name = f"{config.name}.tests.authz_objects"
+            if not config.name.startswith("haucan.") or config.name == "haucan.web":
+                continue
+            try:
+                spec = importlib.util.find_spec(name)
+            except ModuleNotFoundError:
+                spec = None
+            if spec is None:
+                continue
+            module = importlib.import_module(name)
+            found.append(
+                Plugin(
+                    name,
+                    getattr(module, "PARAM_KINDS", {}),
+                    module.build,
+                    getattr(module, "FINER", {}),
+                    getattr(module, "QUERIES", {}),
+                    getattr(module, "BODIES", {}),
+                    getattr(module, "COUNTED", []),
+                    frozenset(getattr(module, "LISTS", ())),
+                    frozenset(getattr(module, "FORM_ERRORS", ())),
+                )
+            )
+        _PLUGINS = found
+    return _PLUGINS
