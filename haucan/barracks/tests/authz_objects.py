@@ -119,8 +119,9 @@ def build(world: World, objects: Objects) -> None:
                 opened_on=OPENED,
             ),
         )
+        secret = f"BIEN-BAN-MAT-{owner.upper()}-5e21"
         doc = cases.attach_document(
-            system, case, title="Biên bản", file_name="bb.pdf", content=b"%PDF-1.4 x"
+            system, case, title="Biên bản", file_name="bb.pdf", content=secret.encode()
         )
         made[owner] = [
             str(site.pk),
@@ -136,6 +137,7 @@ def build(world: World, objects: Objects) -> None:
         readers = SEES_A if owner == "a" else SEES_B
         objects.secret(site.name, readers)
         objects.secret(building.name, readers)
+        objects.secret(secret, readers)  # the document's content
     c = objects.cases
     for i, kind in enumerate(
         ("land_site", "building", "land_transfer", "land_case", "case_document", "site_code")

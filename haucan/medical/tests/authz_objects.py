@@ -111,7 +111,10 @@ def build(world: World, objects: Objects) -> None:
             system, regiment, disease="DENGUE", started_on=yesterday, place="Doanh trại"
         )
         made[owner] = [facility.uid, stay.uid, stay.key, case.uid, outbreak.uid, unit.uid]
+        # The patient's name and code are the care chain's alone (the case report carries
+        # the same name: its page and the medical home must not show it to the commander).
         objects.secret(PATIENT[owner], CARE[owner])
+        objects.secret(stay.patient.code, CARE[owner])
     c = objects.cases
     # Moments for the writes' bodies: after the stays' admission, not in the future.
     now = timezone.localtime() - timedelta(minutes=1)
