@@ -9,8 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from haucan.audit import services as audit
@@ -115,15 +114,20 @@ def _check_open_ledger(domain: str, unit: Unit, day: date) -> None:
 
 
 def _next_number(domain: str, unit: Unit, doc_type: str, year: int) -> int:
-    # The UPDATE takes the row lock, so two postings never get the same number.
+    # One UPDATE … RETURNING takes the row lock and the number (SQLite ≥ 3.35 and PostgreSQL),
+    # so two postings never get the same number.
+    table = NumberSequence._meta.db_table
     for _attempt in range(2):
-        updated = NumberSequence.objects.filter(
-            domain=domain, unit=unit, doc_type=doc_type, year=year
-        ).update(last=F("last") + 1)
-        if updated:
-            return NumberSequence.objects.values_list("last", flat=True).get(
-                domain=domain, unit=unit, doc_type=doc_type, year=year
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last = last + 1 "  # noqa: S608 - table name is ours
+                "WHERE domain = %s AND unit_id = %s AND doc_type = %s AND year = %s "
+                "RETURNING last",
+                [domain, unit.pk, doc_type, year],
             )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
         try:
             with transaction.atomic():
                 NumberSequence.objects.create(
@@ -157,37 +161,46 @@ def _apply_balances(
         )
         existing.update(_balance_ids(missing))
     warnings: list[StockWarning] = []
+    table = Balance._meta.db_table
     # A fixed order of row locks: two postings touching the same balances cannot deadlock.
-    for key in sorted(keys, key=lambda k: existing[k]):
-        delta = deltas[key]
-        if delta == ZERO:
-            continue
-        rows = Balance.objects.filter(pk=existing[key])
-        location = locations[key[0]]
-        if delta < ZERO and not location.allow_negative:
-            if rows.filter(quantity__gte=-delta).update(quantity=F("quantity") + delta) == 1:
+    with connection.cursor() as cursor:
+        for key in sorted(keys, key=lambda k: existing[k]):
+            delta = deltas[key]
+            if delta == ZERO:
                 continue
-            available = rows.values_list("quantity", flat=True).get()
-            item = Item.objects.get(pk=key[1])
-            raise ValidationFailed(
-                _(
-                    "Not enough stock of %(item)s at %(location)s: %(available)s %(uom)s on "
-                    "hand, %(requested)s %(uom)s requested."
-                )
-                % {
-                    "item": item.name,
-                    "location": location.name,
-                    "available": _qty(available),
-                    "requested": _qty(-delta),
-                    "uom": item.uom,
-                },
-                field="quantity",
+            location = locations[key[0]]
+            guarded = delta < ZERO and not location.allow_negative
+            # quantity >= -delta in the WHERE clause: the check and the debit are one statement.
+            cursor.execute(
+                f"UPDATE {table} SET quantity = quantity + %s WHERE id = %s"  # noqa: S608
+                + (" AND quantity >= %s" if guarded else "")
+                + " RETURNING quantity",
+                [delta, existing[key], -delta] if guarded else [delta, existing[key]],
             )
-        rows.update(quantity=F("quantity") + delta)
-        if delta < ZERO:
-            balance = rows.values_list("quantity", flat=True).get()
-            if balance < ZERO:
-                warnings.append(StockWarning(Item.objects.get(pk=key[1]), location, balance))
+            row = cursor.fetchone()
+            if row is None:
+                available = Balance.objects.values_list("quantity", flat=True).get(
+                    pk=existing[key]
+                )
+                item = Item.objects.get(pk=key[1])
+                raise ValidationFailed(
+                    _(
+                        "Not enough stock of %(item)s at %(location)s: %(available)s %(uom)s on "
+                        "hand, %(requested)s %(uom)s requested."
+                    )
+                    % {
+                        "item": item.name,
+                        "location": location.name,
+                        "available": _qty(available),
+                        "requested": _qty(-delta),
+                        "uom": item.uom,
+                    },
+                    field="quantity",
+                )
+            if delta < ZERO and Decimal(str(row[0])) < ZERO:
+                warnings.append(
+                    StockWarning(Item.objects.get(pk=key[1]), location, Decimal(str(row[0])))
+                )
     return warnings
 
 
@@ -280,7 +293,7 @@ def post_document(
         year = spec.date.year
         seq = _next_number(spec.domain, spec.unit, spec.doc_type, year)
         number = spec.number.strip() or format_number(spec.doc_type, seq, year)
-        if Document.objects.filter(
+        if spec.number.strip() and Document.objects.filter(
             domain=spec.domain, unit=spec.unit, doc_type=spec.doc_type, number=number
         ).exists():
             raise ValidationFailed(
