@@ -83,6 +83,10 @@ def _forms() -> dict[str, DataSet]:
 
 def check_period_open(unit: Unit, day: date) -> None:
     """A note may not be dated in a month whose monthly petroleum report is locked."""
+    from haucan.petroleum.services.notes import loading_history_active
+
+    if loading_history_active():
+        return
     data_set = DataSet.objects.filter(code=MONTHLY).first()
     if data_set is None:
         return
@@ -202,7 +206,9 @@ def loss_values(scope: Scope, unit: Unit, period: Period) -> Values:
                 int(amount or 0) if group.report_option in used else None
             )
     values[("HH_VUOT_DINH_MUC", None)] = "true" if over else ("false" if used else None)
-    values[("HH_GIAI_TRINH", None)] = "; ".join(explanations)[:2000] or None
+    text = "; ".join(explanations)
+    # A text element holds 255 characters: keep the first explanations, mark the cut.
+    values[("HH_GIAI_TRINH", None)] = (text if len(text) <= 255 else text[:254] + "…") or None
     return values
 
 
@@ -292,9 +298,11 @@ def refresh(
     *,
     today: date | None = None,
     forms: Iterable[str] = (MONTHLY, LOSSES, RESERVE),
+    until: date | None = None,
     override_reason: str = "",
 ) -> int:
-    """Recompute the forms a posting of `unit` on `day` changes; returns the values written."""
+    """Recompute the forms a posting of `unit` on `day` changes (its period and the later ones up
+    to today, or up to `until`); returns the number of values written."""
     scope = Scope.system("petroleum ledger")
     today = today or timezone.localdate()
     data_sets = _forms()
@@ -312,7 +320,7 @@ def refresh(
         else:
             targets = _assigned(data_set, [unit])
         for target in targets:
-            for period in periods_between(day, max(day, today), period_type):
+            for period in periods_between(day, max(day, until or today), period_type):
                 values = build(scope, target, period)
                 written += publish(
                     scope, data_set, target, period, values, override_reason=override_reason

@@ -179,9 +179,7 @@ def _apply_balances(
             )
             row = cursor.fetchone()
             if row is None:
-                available = Balance.objects.values_list("quantity", flat=True).get(
-                    pk=existing[key]
-                )
+                available = Balance.objects.values_list("quantity", flat=True).get(pk=existing[key])
                 item = Item.objects.get(pk=key[1])
                 raise ValidationFailed(
                     _(
@@ -293,9 +291,12 @@ def post_document(
         year = spec.date.year
         seq = _next_number(spec.domain, spec.unit, spec.doc_type, year)
         number = spec.number.strip() or format_number(spec.doc_type, seq, year)
-        if spec.number.strip() and Document.objects.filter(
-            domain=spec.domain, unit=spec.unit, doc_type=spec.doc_type, number=number
-        ).exists():
+        if (
+            spec.number.strip()
+            and Document.objects.filter(
+                domain=spec.domain, unit=spec.unit, doc_type=spec.doc_type, number=number
+            ).exists()
+        ):
             raise ValidationFailed(
                 _("Note number %(number)s is already used in this unit.") % {"number": number},
                 field="number",

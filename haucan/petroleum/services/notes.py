@@ -7,7 +7,9 @@ then, in the same transaction, the unit's report values and warnings are recompu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -312,10 +314,56 @@ def reverse_note(scope: Scope, document: Document, *, reason: str) -> PostResult
     return result
 
 
+# Set while a loader posts history: unit id -> (unit, earliest day posted).
+_history: ContextVar[dict[int, tuple[Unit, date]] | None] = ContextVar(
+    "petroleum_history", default=None
+)
+
+
+_history_reason: ContextVar[str] = ContextVar("petroleum_history_reason", default="")
+
+
+def loading_history_active() -> bool:
+    return _history.get() is not None
+
+
+def history_reason() -> str:
+    """The lock override of the history being loaded, or "" outside `loading_history`."""
+    return _history_reason.get()
+
+
+@contextmanager
+def loading_history(scope: Scope, *, reason: str) -> Iterator[None]:
+    """For loaders of past ledgers (the demo's 24 months), with the system scope only: notes may
+    be dated in locked report periods, and the reports and warnings are recomputed once per unit
+    when the block ends (with `reason` as the lock override) instead of after every note."""
+    from haucan.petroleum import reports, warnings
+
+    if not scope.is_admin or not reason.strip():
+        raise PermissionDenied(_("Only the system may load a ledger history."))
+    pending: dict[int, tuple[Unit, date]] = {}
+    token = _history.set(pending)
+    reason_token = _history_reason.set(reason)
+    try:
+        yield
+    finally:
+        _history.reset(token)
+        _history_reason.reset(reason_token)
+    with transaction.atomic():
+        for unit, day in pending.values():
+            reports.refresh(unit, day, override_reason=reason)
+            warnings.check_unit(unit, day)
+
+
 def after_posting(document: Document, unit: Unit, day: date, *, over: Sequence[str]) -> None:
     """Within the posting's transaction: the report values and the warnings of the unit."""
     from haucan.petroleum import reports, warnings
 
+    pending = _history.get()
+    if pending is not None:
+        earlier = pending.get(unit.pk)
+        pending[unit.pk] = (unit, min(day, earlier[1]) if earlier else day)
+        return
     reports.refresh(unit, day)
     warnings.check_unit(unit, day, document=document, loss_over=over)
 

@@ -166,8 +166,13 @@ def record_activities(scope: Scope, unit: Unit, rows: Sequence[ActivityInput]) -
             )
             periods.add(row.period)
         audit.record(scope, "petroleum.activity.record", unit, {"rows": len(rows)})
+        from haucan.petroleum.services.notes import history_reason
+
         for period_id in sorted(periods):
-            reports.refresh(unit, parse_period(period_id).start, forms=[reports.EQUIPMENT])
+            day = parse_period(period_id).start
+            reports.refresh(
+                unit, day, forms=[reports.EQUIPMENT], until=day, override_reason=history_reason()
+            )
     return len(rows)
 
 
