@@ -149,8 +149,9 @@ BalanceKey = tuple[int, int, int | None, str]
 def _apply_balances(
     deltas: Mapping[BalanceKey, Decimal], locations: Mapping[int, Location]
 ) -> list[StockWarning]:
-    """Add each delta to its balance row; a debit is one conditional UPDATE that fails when it
-    would drive a balance below zero, so concurrent postings cannot race past zero."""
+    """Add each delta to its balance row in one conditional UPDATE that skips a debit which
+    would drive a balance below zero; a skipped row refuses the posting, so concurrent postings
+    cannot race past zero."""
     keys = list(deltas)
     existing = _balance_ids(keys)
     missing = [k for k in keys if k not in existing]
@@ -160,46 +161,69 @@ def _apply_balances(
             ignore_conflicts=True,
         )
         existing.update(_balance_ids(missing))
-    warnings: list[StockWarning] = []
+    moving = [k for k in keys if deltas[k] != ZERO]
+    if not moving:
+        return []
+    ids = {k: existing[k] for k in moving}
+    by_id = {pk: k for k, pk in ids.items()}
+    guarded = {k for k in moving if deltas[k] < ZERO and not locations[k[0]].allow_negative}
     table = Balance._meta.db_table
-    # A fixed order of row locks: two postings touching the same balances cannot deadlock.
     with connection.cursor() as cursor:
-        for key in sorted(keys, key=lambda k: existing[k]):
-            delta = deltas[key]
-            if delta == ZERO:
-                continue
-            location = locations[key[0]]
-            guarded = delta < ZERO and not location.allow_negative
-            # quantity >= -delta in the WHERE clause: the check and the debit are one statement.
+        if connection.vendor == "postgresql" and len(moving) > 1:
+            # Lock the rows in id order first: two postings that touch the same balances then
+            # queue instead of deadlocking.
             cursor.execute(
-                f"UPDATE {table} SET quantity = quantity + %s WHERE id = %s"  # noqa: S608
-                + (" AND quantity >= %s" if guarded else "")
-                + " RETURNING quantity",
-                [delta, existing[key], -delta] if guarded else [delta, existing[key]],
+                f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+                [sorted(by_id)],
             )
-            row = cursor.fetchone()
-            if row is None:
-                available = Balance.objects.values_list("quantity", flat=True).get(pk=existing[key])
-                item = Item.objects.get(pk=key[1])
-                raise ValidationFailed(
-                    _(
-                        "Not enough stock of %(item)s at %(location)s: %(available)s %(uom)s on "
-                        "hand, %(requested)s %(uom)s requested."
-                    )
-                    % {
-                        "item": item.name,
-                        "location": location.name,
-                        "available": _qty(available),
-                        "requested": _qty(-delta),
-                        "uom": item.uom,
-                    },
-                    field="quantity",
-                )
-            if delta < ZERO and Decimal(str(row[0])) < ZERO:
-                warnings.append(
-                    StockWarning(Item.objects.get(pk=key[1]), location, Decimal(str(row[0])))
-                )
-    return warnings
+        # One UPDATE adds every delta; a debit's row is only updated while the stock covers it
+        # (quantity + delta >= 0 in the WHERE clause), so the check and the debit are one
+        # statement and a concurrent posting cannot slip between them.
+        add_sql = " ".join("WHEN %s THEN %s" for _k in moving)
+        add_params: list[object] = []
+        for k in moving:
+            add_params += [ids[k], deltas[k]]
+        guard_sql, guard_params = "", []
+        if guarded:
+            guard_sql = (
+                " AND CASE id "
+                + " ".join("WHEN %s THEN quantity + %s >= 0" for _k in guarded)
+                + " ELSE TRUE END"
+            )
+            for k in guarded:
+                guard_params += [ids[k], deltas[k]]
+        placeholders = ", ".join("%s" for _k in moving)
+        cursor.execute(
+            f"UPDATE {table} SET quantity = quantity + CASE id {add_sql} END "  # noqa: S608
+            f"WHERE id IN ({placeholders}){guard_sql} RETURNING id, quantity",
+            [*add_params, *[ids[k] for k in moving], *guard_params],
+        )
+        updated = {int(pk): Decimal(str(qty)) for pk, qty in cursor.fetchall()}
+    missed = [k for k in moving if ids[k] not in updated]
+    if missed:
+        # The enclosing atomic block rolls back the debits that did go through.
+        key = missed[0]
+        available = Balance.objects.values_list("quantity", flat=True).get(pk=ids[key])
+        item = Item.objects.get(pk=key[1])
+        raise ValidationFailed(
+            _(
+                "Not enough stock of %(item)s at %(location)s: %(available)s %(uom)s on "
+                "hand, %(requested)s %(uom)s requested."
+            )
+            % {
+                "item": item.name,
+                "location": locations[key[0]].name,
+                "available": _qty(available),
+                "requested": _qty(-deltas[key]),
+                "uom": item.uom,
+            },
+            field="quantity",
+        )
+    negative = [k for k in moving if deltas[k] < ZERO and updated[ids[k]] < ZERO]
+    if not negative:
+        return []
+    items = Item.objects.in_bulk({k[1] for k in negative})
+    return [StockWarning(items[k[1]], locations[k[0]], updated[ids[k]]) for k in negative]
 
 
 def _balance_ids(keys: Sequence[BalanceKey]) -> dict[BalanceKey, int]:
