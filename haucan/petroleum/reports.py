@@ -248,8 +248,9 @@ def reserve_values(scope: Scope, unit: Unit, period: Period) -> Values:
         values[("SSCD_LUAN_CHUYEN", option)] = int(rotated[option]) if known else None
     total_required = sum(required.values(), Decimal(0))
     total_held = sum((held[o] for o in required), Decimal(0))
+    # A percentage element holds 0–100: a reserve held above the requirement reads 100 %.
     values[("SSCD_TY_LE", None)] = (
-        round(float(total_held / total_required * 100), 1) if total_required else None
+        min(100.0, round(float(total_held / total_required * 100), 1)) if total_required else None
     )
     return values
 

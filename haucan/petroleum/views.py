@@ -204,7 +204,7 @@ def note_new(request: HttpRequest, kind: str) -> HttpResponse:
     locations = [loc for loc in locations_of(scope, domain=DOMAIN, unit=unit)]
     destinations = locations_of(scope, domain=DOMAIN)
     products = {p.pk: p for p in queries.products()}
-    initial = {"date": timezone.localdate().strftime("%d/%m/%Y")}
+    initial = {"date": timezone.localdate().strftime("%d/%m/%Y"), "channel": Channel.ROUTINE}
     header = NoteHeader(
         request.POST or None,
         kind=kind,

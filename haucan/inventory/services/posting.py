@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
@@ -180,10 +180,10 @@ def _apply_balances(
         # (quantity + delta >= 0 in the WHERE clause), so the check and the debit are one
         # statement and a concurrent posting cannot slip between them.
         add_sql = " ".join("WHEN %s THEN %s" for _k in moving)
-        add_params: list[object] = []
+        add_params: list[Any] = []
         for k in moving:
             add_params += [ids[k], deltas[k]]
-        guard_sql, guard_params = "", []
+        guard_sql, guard_params = "", cast(list[Any], [])
         if guarded:
             guard_sql = (
                 " AND CASE id "
