@@ -343,29 +343,35 @@ def publish(
     Like `publish_source_values` (the values go through `save_values` with origin=source, and a
     value this source stored before but no longer derives is deleted), plus an administrator's
     lock override for loading history (the demo's 24 months)."""
-    from haucan.catalog.services import default_option_combo
+    from haucan.catalog.services import DEFAULT_CODE, default_option_combo
 
+    wanted = {(de, coc or DEFAULT_CODE): _text(value) for (de, coc), value in values.items()}
+    stored: dict[tuple[str, str], str] = {}
+    ours: dict[tuple[str, str], str] = {}
+    for de, coc, text, origin, source in DataValue.objects.filter(
+        unit=unit,
+        period=period.id,
+        data_element__in=data_set.data_elements.all(),
+        deleted=False,
+    ).values_list("data_element__code", "category_option_combo__code", "value", "origin", "source"):
+        stored[(de, coc)] = text
+        if origin == Origin.SOURCE and source == SOURCE:
+            ours[(de, coc)] = text
+    # Most postings change one form of one period: the others are left alone without a write.
+    changed = {
+        key: text
+        for key, text in wanted.items()
+        if (ours[key] != text if key in ours else (text != "" or key in stored))
+    }
+    stale = [key for key in ours if key not in wanted]
+    if not changed and not stale:
+        return 0
     cells = [
-        CellInput(data_element=de, category_option_combo=coc, value=_text(value))
-        for (de, coc), value in values.items()
+        CellInput(data_element=de, category_option_combo=coc, value=text)
+        for (de, coc), text in changed.items()
     ]
-    given = {(de, coc or "") for de, coc in values}
+    cells += [CellInput(data_element=de, category_option_combo=coc, value="") for de, coc in stale]
     target = Target(data_set, unit, period, default_option_combo())
-    stale = (
-        DataValue.objects.filter(
-            unit=unit,
-            period=period.id,
-            data_element__in=data_set.data_elements.all(),
-            origin=Origin.SOURCE,
-            source=SOURCE,
-            deleted=False,
-        )
-        .values_list("data_element__code", "category_option_combo__code")
-        .distinct()
-    )
-    for de_code, coc_code in stale:
-        if (de_code, coc_code) not in given and (de_code, "") not in given:
-            cells.append(CellInput(data_element=de_code, category_option_combo=coc_code, value=""))
     result = save_values(
         scope,
         target,
