@@ -11,6 +11,7 @@ from django.db import transaction
 from haucan.catalog.models import DataSet
 from haucan.core.scope import Scope
 from haucan.inventory.models import Location
+from haucan.inventory.services import PostResult
 from haucan.petroleum.models import Channel, LocationKind, Product, ProductGroup
 from haucan.petroleum.seed import ensure_standard_catalog
 from haucan.petroleum.services import (
@@ -91,7 +92,7 @@ def note(
     quantity: str | int,
     day: date,
     **fields: object,
-) -> object:
+) -> PostResult:
     line_fields = {
         k: fields.pop(k) for k in ("due", "temperature", "density", "price", "base") if k in fields
     }

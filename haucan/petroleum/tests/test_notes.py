@@ -49,7 +49,7 @@ def test_receipt_is_corrected_to_15_degrees_with_its_note_fields(
         vehicle_plate="QK-12-34",
         counterparty="Kho 190",
     )
-    line = Line.objects.get(document=result.document)  # type: ignore[attr-defined]
+    line = Line.objects.get(document=result.document)
     assert line.quantity == Decimal(9873)
     assert line.meta["vcf"] == "0.9873"
     assert line.meta["density15"] == "840.0"

@@ -74,7 +74,7 @@ def test_transfer_shortfall_is_the_receivers_transport_loss(
         today(),
         destination=fuel.tank_a,
     )
-    line = result.lines[0]  # type: ignore[attr-defined]
+    line = result.lines[0]
 
     receive_note(
         scope_of("clerk_a"),

@@ -118,7 +118,7 @@ def test_note_pdf_has_vietnamese_text(
         counterparty="Kho 190",
         vehicle_plate="QK-12-34",
     )
-    response = login("clerk_a").get(reverse("petroleum:note_pdf", args=[result.document.pk]))  # type: ignore[attr-defined]
+    response = login("clerk_a").get(reverse("petroleum:note_pdf", args=[result.document.pk]))
 
     assert response["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
