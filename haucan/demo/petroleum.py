@@ -128,13 +128,14 @@ def _day(month: date, rng: random.Random, today: date, low: int = 1, high: int =
 class Army:
     """The demo ledgers: products, locations, and the posting helpers."""
 
-    def __init__(self, scope: Scope, rng: random.Random, today: date) -> None:
-        self.scope, self.rng, self.today = scope, rng, today
+    def __init__(self, scope: Scope, rng: random.Random, today: date, months: int) -> None:
+        self.scope, self.rng, self.today, self.months = scope, rng, today, months
         self.products = {p.item.code: p for p in Product.objects.select_related("item", "group")}
         self.units = {
             u.code: u for u in Unit.objects.filter(code__in=[K190, K186, *REGIMENTS, DIVISION])
         }
         self.tanks: dict[tuple[str, str], Location] = {}
+        self.opened: set[str] = set()  # units whose ledger opens with generated balances
 
     def build_depots(self) -> None:
         for code, name, tanks in (
@@ -227,11 +228,16 @@ def load(ctx: DemoContext) -> None:
     with transaction.atomic():
         ensure_standard_catalog(scope)
         _persona(scope)
-        army = Army(scope, rng, today)
+        army = Army(scope, rng, today, ctx.months)
         army.build_depots()
+        openings = _generated_openings(army)
         _drop_generated(army)
         _plans(army)
-        with loading_history(scope, reason="Dữ liệu minh họa: sổ cái xăng dầu 24 tháng"):
+        months = _months(today, ctx.months)
+        with loading_history(
+            scope, reason="Dữ liệu minh họa: sổ cái xăng dầu 24 tháng", since=months[0]
+        ):
+            _openings(army, openings, months[0])
             _history(army, _months(today, ctx.months))
             _activity(army, _months(today, ctx.months))
         _final_reserve(army)
@@ -267,14 +273,69 @@ def _drop_generated(army: Army) -> None:
         .distinct()
         .exclude(code__in=KEPT)
     )
-    DataValue.objects.filter(unit__in=army.units.values(), data_element__in=elements).delete()
+    months = _months(army.today, army.months)
+    # Only the periods the ledger covers; earlier ones keep their generated values.
+    covered = {period_of(m, PeriodType.MONTHLY).id for m in months} | {
+        period_of(m, PeriodType.QUARTERLY).id for m in months
+    }
+    DataValue.objects.filter(
+        unit__in=army.units.values(), data_element__in=elements, period__in=covered
+    ).delete()
+
+
+GROUP_PRODUCT = {
+    "XD_DIESEL": "DO_005S",
+    "XD_XANG": "E5_RON92",
+    "XD_PHAN_LUC": "TC1",
+    "XD_DMN": "DAU_DONG_CO",
+}
+
+
+def _generated_openings(army: Army) -> dict[tuple[str, str], int]:
+    """The generated closing stock of the month before the ledger starts, per unit and product:
+    the ledger opens with it, so the reports carry over from the generated months."""
+    from haucan.reporting.models import DataValue
+
+    before = period_of(_months(army.today, army.months)[0], PeriodType.MONTHLY).previous().id
+    rows = DataValue.objects.filter(
+        unit__in=army.units.values(), period=before, data_element__code="XD_TON_CUOI", deleted=False
+    ).values_list("unit__code", "category_option_combo__code", "numeric_value")
+    return {
+        (code, GROUP_PRODUCT[coc]): int(value or 0)
+        for code, coc, value in rows
+        if coc in GROUP_PRODUCT and (code, GROUP_PRODUCT[coc]) in army.tanks and value
+    }
+
+
+def _openings(army: Army, openings: dict[tuple[str, str], int], first: date) -> None:
+    """Opening balances dated the day before the ledger's first month (40 % SSCĐ, the rest
+    routine); units without a generated closing start with the default stock of `_history`."""
+    day = first - timedelta(days=1)
+    for (unit, product), quantity in openings.items():
+        sscd = quantity * 4 // 10
+        for channel, amount in ((Channel.SSCD, sscd), (Channel.ROUTINE, quantity - sscd)):
+            if amount > 0:
+                line = NoteLine(product=army.products[product], quantity=Decimal(amount))
+                record_note(
+                    army.scope,
+                    NoteInput(
+                        kind=NoteKind.RECEIPT,
+                        unit=army.units[unit],
+                        location=army.tanks[(unit, product)],
+                        date=day,
+                        lines=[line],
+                        channel=channel,
+                        counterparty="Số dư đầu kỳ",
+                    ),
+                )
+    army.opened = {unit for unit, _product in openings}
 
 
 def _history(army: Army, months: list[date]) -> None:
     rng, today = army.rng, army.today
     # Opening stock on the first day of the history, in the SSCĐ and routine channels.
     first = months[0]
-    for depot in (K190, K186):
+    for depot in [d for d in (K190, K186) if d not in army.opened]:
         for product, monthly in DEPOT_USE.items():
             for channel, share in ((Channel.SSCD, 0.8), (Channel.ROUTINE, 1.2)):
                 army.note(
@@ -287,7 +348,7 @@ def _history(army: Army, months: list[date]) -> None:
                     counterparty="Cục Xăng dầu",
                     order_number="01/LĐ-CXD",
                 )
-    for regiment in REGIMENTS:
+    for regiment in [r for r in REGIMENTS if r not in army.opened]:
         for product, reserve in (("DO_005S", 6000), ("E5_RON92", 2000)):
             army.note(
                 NoteKind.RECEIPT,

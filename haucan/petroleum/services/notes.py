@@ -333,10 +333,11 @@ def history_reason() -> str:
 
 
 @contextmanager
-def loading_history(scope: Scope, *, reason: str) -> Iterator[None]:
+def loading_history(scope: Scope, *, reason: str, since: date | None = None) -> Iterator[None]:
     """For loaders of past ledgers (the demo's 24 months), with the system scope only: notes may
     be dated in locked report periods, and the reports and warnings are recomputed once per unit
-    when the block ends (with `reason` as the lock override) instead of after every note."""
+    when the block ends (with `reason` as the lock override) instead of after every note. With
+    `since`, periods before it are not recomputed (opening balances dated the day before)."""
     from haucan.petroleum import reports, warnings
 
     if not scope.is_admin or not reason.strip():
@@ -351,7 +352,7 @@ def loading_history(scope: Scope, *, reason: str) -> Iterator[None]:
         _history_reason.reset(reason_token)
     with transaction.atomic():
         for unit, day in pending.values():
-            reports.refresh(unit, day, override_reason=reason)
+            reports.refresh(unit, max(day, since or day), override_reason=reason)
             warnings.check_unit(unit, day)
 
 
