@@ -16,6 +16,7 @@ from typing import Any
 
 from haucan.accounts.models import User
 from haucan.accounts.services import assign, create_user
+from haucan.barracks.classifications import seed as seed_classifications
 from haucan.barracks.dashboard import load_dashboard
 from haucan.barracks.models import (
     BuildingType,
@@ -105,6 +106,9 @@ def load(ctx: DemoContext) -> None:
     scope = ctx.scope
     today = ctx.today
     _personas(ctx)
+    # Migration 0002 seeds the tables; seeding again is a no-op there and restores them in a
+    # database whose tables were emptied since (a flushed test database).
+    seed_classifications(LandPurpose, BuildingType, DurabilityClass, ConditionLevel)
     purposes = {p.code: p for p in LandPurpose.objects.all()}
     units = demo_units()
     items: list[tuple[land.SiteInput, dict[str, Any] | None]] = []

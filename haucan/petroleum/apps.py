@@ -6,3 +6,8 @@ class PetroleumConfig(AppConfig):
     name = "haucan.petroleum"
     label = "petroleum"
     verbose_name = _("Petroleum")
+
+    def ready(self) -> None:
+        from haucan.petroleum import reports
+
+        reports.register()

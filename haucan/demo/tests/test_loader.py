@@ -259,9 +259,13 @@ def test_last_months_petroleum_report_of_clerk_a_is_left_empty(demo: DemoSummary
     form = DataSet.objects.get(code="XD_TON_KHO_THANG")
     period = last_month()
     elements = form.data_elements.all()
-    assert not DataValue.objects.filter(
-        unit=regiment, period=period, data_element__in=elements
-    ).exists()
+    # The fuel ledger (haucan/demo/petroleum.py) fills the balance cells from its notes; what
+    # is left to clerk_a is everything typed by hand, and the submission.
+    assert (
+        not DataValue.objects.filter(unit=regiment, period=period, data_element__in=elements)
+        .exclude(origin="source", source="petroleum")
+        .exists()
+    )
     assert not CompleteRegistration.objects.filter(
         data_set=form, unit=regiment, period=period
     ).exists()

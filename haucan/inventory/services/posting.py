@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from haucan.audit import services as audit
@@ -115,15 +114,20 @@ def _check_open_ledger(domain: str, unit: Unit, day: date) -> None:
 
 
 def _next_number(domain: str, unit: Unit, doc_type: str, year: int) -> int:
-    # The UPDATE takes the row lock, so two postings never get the same number.
+    # One UPDATE … RETURNING takes the row lock and the number (SQLite ≥ 3.35 and PostgreSQL),
+    # so two postings never get the same number.
+    table = NumberSequence._meta.db_table
     for _attempt in range(2):
-        updated = NumberSequence.objects.filter(
-            domain=domain, unit=unit, doc_type=doc_type, year=year
-        ).update(last=F("last") + 1)
-        if updated:
-            return NumberSequence.objects.values_list("last", flat=True).get(
-                domain=domain, unit=unit, doc_type=doc_type, year=year
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last = last + 1 "  # noqa: S608 - table name is ours
+                "WHERE domain = %s AND unit_id = %s AND doc_type = %s AND year = %s "
+                "RETURNING last",
+                [domain, unit.pk, doc_type, year],
             )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
         try:
             with transaction.atomic():
                 NumberSequence.objects.create(
@@ -145,8 +149,9 @@ BalanceKey = tuple[int, int, int | None, str]
 def _apply_balances(
     deltas: Mapping[BalanceKey, Decimal], locations: Mapping[int, Location]
 ) -> list[StockWarning]:
-    """Add each delta to its balance row; a debit is one conditional UPDATE that fails when it
-    would drive a balance below zero, so concurrent postings cannot race past zero."""
+    """Add each delta to its balance row in one conditional UPDATE that skips a debit which
+    would drive a balance below zero; a skipped row refuses the posting, so concurrent postings
+    cannot race past zero."""
     keys = list(deltas)
     existing = _balance_ids(keys)
     missing = [k for k in keys if k not in existing]
@@ -156,39 +161,69 @@ def _apply_balances(
             ignore_conflicts=True,
         )
         existing.update(_balance_ids(missing))
-    warnings: list[StockWarning] = []
-    # A fixed order of row locks: two postings touching the same balances cannot deadlock.
-    for key in sorted(keys, key=lambda k: existing[k]):
-        delta = deltas[key]
-        if delta == ZERO:
-            continue
-        rows = Balance.objects.filter(pk=existing[key])
-        location = locations[key[0]]
-        if delta < ZERO and not location.allow_negative:
-            if rows.filter(quantity__gte=-delta).update(quantity=F("quantity") + delta) == 1:
-                continue
-            available = rows.values_list("quantity", flat=True).get()
-            item = Item.objects.get(pk=key[1])
-            raise ValidationFailed(
-                _(
-                    "Not enough stock of %(item)s at %(location)s: %(available)s %(uom)s on "
-                    "hand, %(requested)s %(uom)s requested."
-                )
-                % {
-                    "item": item.name,
-                    "location": location.name,
-                    "available": _qty(available),
-                    "requested": _qty(-delta),
-                    "uom": item.uom,
-                },
-                field="quantity",
+    moving = [k for k in keys if deltas[k] != ZERO]
+    if not moving:
+        return []
+    ids = {k: existing[k] for k in moving}
+    by_id = {pk: k for k, pk in ids.items()}
+    guarded = {k for k in moving if deltas[k] < ZERO and not locations[k[0]].allow_negative}
+    table = Balance._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(moving) > 1:
+            # Lock the rows in id order first: two postings that touch the same balances then
+            # queue instead of deadlocking.
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+                [sorted(by_id)],
             )
-        rows.update(quantity=F("quantity") + delta)
-        if delta < ZERO:
-            balance = rows.values_list("quantity", flat=True).get()
-            if balance < ZERO:
-                warnings.append(StockWarning(Item.objects.get(pk=key[1]), location, balance))
-    return warnings
+        # One UPDATE adds every delta; a debit's row is only updated while the stock covers it
+        # (quantity + delta >= 0 in the WHERE clause), so the check and the debit are one
+        # statement and a concurrent posting cannot slip between them.
+        add_sql = " ".join("WHEN %s THEN %s" for _k in moving)
+        add_params: list[Any] = []
+        for k in moving:
+            add_params += [ids[k], deltas[k]]
+        guard_sql, guard_params = "", cast(list[Any], [])
+        if guarded:
+            guard_sql = (
+                " AND CASE id "
+                + " ".join("WHEN %s THEN quantity + %s >= 0" for _k in guarded)
+                + " ELSE TRUE END"
+            )
+            for k in guarded:
+                guard_params += [ids[k], deltas[k]]
+        placeholders = ", ".join("%s" for _k in moving)
+        cursor.execute(
+            f"UPDATE {table} SET quantity = quantity + CASE id {add_sql} END "  # noqa: S608
+            f"WHERE id IN ({placeholders}){guard_sql} RETURNING id, quantity",
+            [*add_params, *[ids[k] for k in moving], *guard_params],
+        )
+        updated = {int(pk): Decimal(str(qty)) for pk, qty in cursor.fetchall()}
+    missed = [k for k in moving if ids[k] not in updated]
+    if missed:
+        # The enclosing atomic block rolls back the debits that did go through.
+        key = missed[0]
+        available = Balance.objects.values_list("quantity", flat=True).get(pk=ids[key])
+        item = Item.objects.get(pk=key[1])
+        raise ValidationFailed(
+            _(
+                "Not enough stock of %(item)s at %(location)s: %(available)s %(uom)s on "
+                "hand, %(requested)s %(uom)s requested."
+            )
+            % {
+                "item": item.name,
+                "location": locations[key[0]].name,
+                "available": _qty(available),
+                "requested": _qty(-deltas[key]),
+                "uom": item.uom,
+            },
+            field="quantity",
+        )
+    negative = [k for k in moving if deltas[k] < ZERO and updated[ids[k]] < ZERO]
+    if not negative:
+        return []
+    items = Item.objects.in_bulk({k[1] for k in negative})
+    return [StockWarning(items[k[1]], locations[k[0]], updated[ids[k]]) for k in negative]
 
 
 def _balance_ids(keys: Sequence[BalanceKey]) -> dict[BalanceKey, int]:
@@ -280,9 +315,12 @@ def post_document(
         year = spec.date.year
         seq = _next_number(spec.domain, spec.unit, spec.doc_type, year)
         number = spec.number.strip() or format_number(spec.doc_type, seq, year)
-        if Document.objects.filter(
-            domain=spec.domain, unit=spec.unit, doc_type=spec.doc_type, number=number
-        ).exists():
+        if (
+            spec.number.strip()
+            and Document.objects.filter(
+                domain=spec.domain, unit=spec.unit, doc_type=spec.doc_type, number=number
+            ).exists()
+        ):
             raise ValidationFailed(
                 _("Note number %(number)s is already used in this unit.") % {"number": number},
                 field="number",
