@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -63,7 +64,7 @@ def norms(request: HttpRequest) -> HttpResponse:
     types = list(EquipmentType.objects.select_related("group"))
     if request.method == "POST":
         if not scope.can(Action.ENTER, Domain.PETROLEUM):
-            return _error(request, NotFound(_("Unit not found.")))
+            raise PermissionDenied  # seeing the norms (VIEW) is not entering activity (ENTER)
         try:
             upload = request.FILES.get("file")
             if upload is not None:
@@ -136,13 +137,15 @@ def counts(request: HttpRequest) -> HttpResponse:
     except HaucanError as exc:
         return _error(request, exc)
     if request.method == "POST":
+        if not scope.can(Action.ENTER, Domain.PETROLEUM):
+            raise PermissionDenied  # seeing the counts (VIEW) is not starting one (ENTER)
         try:
             location = (
                 Location.objects.select_related("unit")
                 .filter(domain=DOMAIN, pk=request.POST.get("location") or 0)
                 .first()
             )
-            if location is None or not scope.can(Action.ENTER, Domain.PETROLEUM):
+            if location is None:
                 raise NotFound(_("Depot not found."))
             count = start_count(
                 scope,
@@ -187,6 +190,10 @@ def count(request: HttpRequest, pk: int) -> HttpResponse:
         return _error(request, NotFound(_("Count not found.")))
     reasons = list(Reason.objects.filter(domain=DOMAIN))
     lines = list(found.lines.select_related("item", "reason").order_by("item__code"))
+    if request.method == "POST" and not scope.can(Action.ENTER, Domain.PETROLEUM):
+        # The inventory engine checks the scope only: a viewer in scope (a commander, the
+        # specialist) could otherwise fill in a draft count.
+        raise PermissionDenied
     if request.method == "POST" and found.status == CountStatus.DRAFT:
         by_code = {str(r.pk): r for r in reasons}
         try:

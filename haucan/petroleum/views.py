@@ -344,6 +344,8 @@ def note_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         document = get_document(scope, pk, domain=DOMAIN)
         result = reverse_note(scope, document, reason=request.POST.get("reason", ""))
+    except NotFound as exc:
+        return _error(request, exc)  # another unit's note does not exist, even to post to
     except HaucanError as exc:
         messages.error(request, exc.message)
         return redirect("petroleum:note", pk)
@@ -373,6 +375,8 @@ def note_receive(request: HttpRequest, pk: int) -> HttpResponse:
             received=received,
             explanation=request.POST.get("explanation", ""),
         )
+    except NotFound as exc:
+        return _error(request, exc)  # another unit's note does not exist, even to post to
     except HaucanError as exc:
         messages.error(request, exc.message)
         return redirect("petroleum:note", pk)
