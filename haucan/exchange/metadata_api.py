@@ -48,8 +48,10 @@ from haucan.catalog.models import (
     ValidationRule,
 )
 from haucan.catalog.queries import data_sets_for
+from haucan.core.access import AccessRule, declare
 from haucan.core.errors import NotFound, PermissionDenied, ValidationFailed
 from haucan.core.scope import Action, Scope
+from haucan.exchange import openapi as doc
 from haucan.exchange.fields import (
     REGISTRY,
     Context,
@@ -822,23 +824,43 @@ _UNIT_PARAMETERS = [
 _DETAIL_PARAMETERS = [_LIST_PARAMETERS[0]]
 
 
+# Metadata handlers check VIEW themselves (`_scope`) and limit what they show to the scope.
+_READ_METADATA = AccessRule("action", Action.VIEW)
+
+
+def _list_doc(name: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    page = {
+        "type": "object",
+        "required": [name],
+        "properties": {"pager": doc.PAGER, name: {"type": "array", "items": doc.OBJECT}},
+    }
+    return doc.responses(
+        doc.ok_json(page),
+        parameters=parameters,
+        description=f"Also at /api/{name}.json.",
+    )
+
+
 def _register(collection: Collection) -> None:
     name = collection.type_name
     parameters = _LIST_PARAMETERS + (_UNIT_PARAMETERS if name == "organisationUnits" else [])
 
+    @declare(_READ_METADATA)
     def list_view(request: HttpRequest) -> dict[str, Any]:
         return list_objects(request, collection)
 
     for suffix in ("", ".json"):
         router.get(
             f"/{name}{suffix}",
-            summary=f"List {collection.label}" + (" (.json)" if suffix else ""),
+            summary=f"List {collection.label}",
             operation_id=f"list_{name}{'_json' if suffix else ''}",
-            openapi_extra={"parameters": parameters},
+            openapi_extra=_list_doc(name, parameters),
+            include_in_schema=not suffix,
         )(list_view)
 
     if collection.detail:
 
+        @declare(_READ_METADATA)
         def detail_view(request: HttpRequest, uid: str) -> dict[str, Any]:
             return get_object(request, collection, uid)
 
@@ -846,7 +868,7 @@ def _register(collection: Collection) -> None:
             f"/{name}/{{uid}}",
             summary=f"One of the {collection.label}, by uid (also with .json)",
             operation_id=f"get_{name}",
-            openapi_extra={"parameters": _DETAIL_PARAMETERS},
+            openapi_extra=doc.responses(doc.ok_json(doc.OBJECT), parameters=_DETAIL_PARAMETERS),
         )(detail_view)
 
 
@@ -873,14 +895,35 @@ def _system_info(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/system/info", summary="System information (DHIS2 shape)", operation_id="system_info")
+_SYSTEM_INFO_DOC = doc.responses(
+    doc.ok_json(
+        {
+            "type": "object",
+            "required": ["version", "serverDate", "systemName"],
+            "properties": {
+                "version": {"type": "string"},
+                "serverDate": {"type": "string"},
+                "systemName": {"type": "string"},
+            },
+        }
+    ),
+    errors=(401,),
+)
+
+
+@router.get(
+    "/system/info",
+    summary="System information (DHIS2 shape; also .json)",
+    operation_id="system_info",
+    openapi_extra=_SYSTEM_INFO_DOC,
+)
+@declare(AccessRule("login"))
 def system_info(request: HttpRequest) -> dict[str, Any]:
     return _system_info(request)
 
 
-@router.get(
-    "/system/info.json", summary="System information (.json)", operation_id="system_info_json"
-)
+@router.get("/system/info.json", operation_id="system_info_json", include_in_schema=False)
+@declare(AccessRule("login"))
 def system_info_json(request: HttpRequest) -> dict[str, Any]:
     return _system_info(request)
 
@@ -900,22 +943,24 @@ def _me(request: HttpRequest) -> dict[str, Any]:
     return project(user, selection, Context(scope))
 
 
+_ME_DOC = doc.responses(
+    doc.ok_json(doc.OBJECT), errors=(400, 401, 404), parameters=_DETAIL_PARAMETERS
+)
+
+
 @router.get(
     "/me",
-    summary="The signed-in user, their units and authorities",
+    summary="The signed-in user, their units and authorities (also .json)",
     operation_id="me",
-    openapi_extra={"parameters": _DETAIL_PARAMETERS},
+    openapi_extra=_ME_DOC,
 )
+@declare(AccessRule("login"))
 def me(request: HttpRequest) -> dict[str, Any]:
     return _me(request)
 
 
-@router.get(
-    "/me.json",
-    summary="The signed-in user (.json)",
-    operation_id="me_json",
-    openapi_extra={"parameters": _DETAIL_PARAMETERS},
-)
+@router.get("/me.json", operation_id="me_json", include_in_schema=False)
+@declare(AccessRule("login"))
 def me_json(request: HttpRequest) -> dict[str, Any]:
     return _me(request)
 
