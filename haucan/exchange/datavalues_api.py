@@ -20,11 +20,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 from django_tasks import task
 from ninja import Router
 
 from haucan.core.access import AccessRule, declare, requires
-from haucan.core.errors import HaucanError, NotFound, ValidationFailed
+from haucan.core.errors import HaucanError, NotFound, PermissionDenied, ValidationFailed
 from haucan.core.periods import PeriodError, parse_period
 from haucan.core.scope import Action, Scope
 from haucan.exchange import openapi as doc
@@ -222,6 +223,13 @@ for _suffix in ("json", "xml", "csv", "adx"):
 # --- /api/dataValueSets: import ------------------------------------------------------------------
 
 
+_FORCE_DOC = doc.query(
+    "force",
+    doc.BOOLEAN,
+    description="Write over locked periods, approvals and submissions (administrators only; "
+    "audited). Anyone else gets 403.",
+)
+
 _BODY_DOC = {
     **doc.responses(
         # The ImportSummary, or with async=true the WebMessage that names the queued task.
@@ -235,6 +243,7 @@ _BODY_DOC = {
             ),
             doc.query("dryRun", doc.BOOLEAN),
             doc.query("async", doc.BOOLEAN, description="Queue the import; poll the task"),
+            _FORCE_DOC,
             *doc.id_scheme_parameters(),
         ],
     ),
@@ -277,13 +286,30 @@ def post_data_value_sets(request: HttpRequest) -> HttpResponse:
     dry_run = _flag(request, "dryRun")
     stream = _Limited(request, limit)
     scope = _scope(request)
+    force = _force(request, scope)
     if _flag(request, "async"):
-        return _start_job(request, scope, name, content_type, stream, strategy, dry_run, schemes)
+        return _start_job(
+            request, scope, name, content_type, stream, strategy, dry_run, schemes, force
+        )
     rows = FORMATS[name].read(stream, charset=charset_of(content_type))
     summary = import_values(
-        scope, rows, strategy=strategy, dry_run=dry_run, id_scheme=schemes, origin="api"
+        scope,
+        rows,
+        strategy=strategy,
+        dry_run=dry_run,
+        id_scheme=schemes,
+        origin="api",
+        force=force,
     )
     return _summary_response(summary)
+
+
+def _force(request: HttpRequest, scope: Scope) -> bool:
+    """`force=true`, refused (403) before anything is read unless the caller is an administrator."""
+    force = _flag(request, "force")
+    if force and not scope.is_admin:
+        raise PermissionDenied(gettext("Only an administrator may force an import over locks."))
+    return force
 
 
 def _jobs_dir() -> Path:
@@ -301,6 +327,7 @@ def _start_job(
     strategy: str,
     dry_run: bool,
     schemes: IdSchemes,
+    force: bool = False,
 ) -> HttpResponse:
     job = ImportJob(
         user_id=scope.user_id,
@@ -310,6 +337,7 @@ def _start_job(
         options={
             "strategy": strategy,
             "dry_run": dry_run,
+            "force": force,
             "id_scheme": schemes.__dict__,
             # The job runs with the scope of the request that queued it: a token narrowed to one
             # unit stays narrowed, even though the job runs later in the worker.
@@ -367,6 +395,7 @@ def run_import_job(job_id: int) -> str:
                     dry_run=bool(options.get("dry_run")),
                     id_scheme=IdSchemes(**options.get("id_scheme", {})),
                     origin="api",
+                    force=bool(options.get("force")),
                 )
             )
         status = ImportJob.Status.COMPLETED
@@ -589,13 +618,16 @@ def get_data_value(request: HttpRequest) -> HttpResponse:
         {201: {"description": "Saved"}},
         errors=doc.WRITE_ERRORS,
         conflict=doc.WEB_MESSAGE,
-        parameters=_value_parameters(write=True),
+        parameters=[*_value_parameters(write=True), _FORCE_DOC],
     ),
 )
 @requires(Action.ENTER, json=True)
 def post_data_value(request: HttpRequest) -> HttpResponse:
     row, schemes = _single_row(request, with_value=True)
-    summary = import_values(_scope(request), [row], id_scheme=schemes, origin="api")
+    scope = _scope(request)
+    summary = import_values(
+        scope, [row], id_scheme=schemes, origin="api", force=_force(request, scope)
+    )
     if summary["status"] == "ERROR":
         return _first_conflict(summary)
     return HttpResponse(status=201)
@@ -609,14 +641,20 @@ def post_data_value(request: HttpRequest) -> HttpResponse:
         {204: {"description": "Deleted"}},
         errors=doc.WRITE_ERRORS,
         conflict=doc.WEB_MESSAGE,
-        parameters=_value_parameters(write=False),
+        parameters=[*_value_parameters(write=False), _FORCE_DOC],
     ),
 )
 @requires(Action.ENTER, json=True)
 def delete_data_value(request: HttpRequest) -> HttpResponse:
     row, schemes = _single_row(request, with_value=False)
+    scope = _scope(request)
     summary = import_values(
-        _scope(request), [row], strategy="DELETE", id_scheme=schemes, origin="api"
+        scope,
+        [row],
+        strategy="DELETE",
+        id_scheme=schemes,
+        origin="api",
+        force=_force(request, scope),
     )
     if summary["status"] == "ERROR":
         return _first_conflict(summary)
@@ -706,6 +744,16 @@ def get_registrations(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 @router.post(
     "/completeDataSetRegistrations",
     operation_id="postCompleteRegistrations",
@@ -757,6 +805,8 @@ def post_registrations(request: HttpRequest) -> HttpResponse:
         payload = json.loads(_Limited(request, limit).read(limit + 1) or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("The body must be JSON.") from None
+    if _holds_nul(payload):
+        raise ValidationFailed(gettext("Text may not contain NUL characters."))
     items = payload.get("completeDataSetRegistrations") if isinstance(payload, dict) else None
     if not isinstance(items, list):
         raise ValidationFailed('Send {"completeDataSetRegistrations": [...]}.')
