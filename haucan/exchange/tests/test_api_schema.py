@@ -164,3 +164,18 @@ def test_a_nul_character_in_a_registration_is_a_400(world, client):
     response = _post_json(client, "/api/completeDataSetRegistrations", body)
     assert response.status_code == 400
     assert response.json()["message"] == "Text may not contain NUL characters."
+
+
+def test_an_anonymous_write_is_a_401_not_a_csrf_403(world, client):
+    response = client.post("/api/dataValueSets", data=b"{}", content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["httpStatusCode"] == 401
+
+
+def test_a_session_write_without_its_csrf_token_is_still_refused(world):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.clerk_a)
+    response = browser.post("/api/dataValueSets", data=b"{}", content_type="application/json")
+    assert response.status_code == 403
