@@ -162,3 +162,20 @@ def test_post_data_value_refuses_force_for_a_clerk(world, client, fuel):
         HTTP_AUTHORIZATION=_basic("clerk_a"),
     )
     assert response.status_code == 403
+
+
+# --- through the CLI -----------------------------------------------------------------------
+
+
+def test_haucan_import_force_writes_over_the_lock_as_the_system_and_refuses_a_clerk(
+    world, fuel, tmp_path, capsys
+):
+    from haucan.config.cli import main
+
+    path = tmp_path / "values.json"
+    path.write_text(_payload(world), encoding="utf-8")
+    assert main(["import", str(path), "--user", "clerk_a", "--force"]) != 0
+    assert "Only an administrator" in capsys.readouterr().err
+    assert _issued(world) == []
+    assert main(["import", str(path), "--force"]) == 0
+    assert _issued(world) == ["9"]
