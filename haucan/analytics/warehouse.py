@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haucan.catalog.models import NUMERIC_VALUE_TYPES, CategoryOptionCombo, DataElement
+from haucan.core.cells import safe_text
 from haucan.core.errors import ValidationFailed
 from haucan.core.periods import PeriodError, parse_period
 from haucan.core.scope import Scope
@@ -200,7 +201,7 @@ def _csv_row(row: Iterable[Any]) -> list[str]:
         elif isinstance(cell, date):
             out.append(cell.isoformat())
         else:
-            out.append(str(cell))
+            out.append(safe_text(str(cell)))  # a name or text value never runs as a formula
     return out
 
 

@@ -313,6 +313,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             id_scheme=args.id_scheme or fmt.default_id_scheme,
             progress=tick,
+            force=args.force,
         )
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0 if summary["status"] != "ERROR" else EXIT_USER_ERROR
@@ -500,6 +501,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--id-scheme", help="uid, code or name (default: uid; code for ADX)")
     p.add_argument("--user", help="import as this user (default: the system)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write over locked periods, approvals and submissions (administrators; audited)",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export data values (JSON, XML, CSV, ADX)")

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from haucan.core.cells import protect_sheet, safe_cell
 from haucan.dashboards.analysis import Table, vn_number
 from haucan.dashboards.charts import PALETTE, pivot_rows
 from haucan.dashboards.items import RenderedItem
@@ -41,10 +42,10 @@ def to_csv(item: RenderedItem) -> bytes:
     """UTF-8 with a BOM so Excel opens Vietnamese text correctly; '.' decimals for machines."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(_header(item))
+    writer.writerow([safe_cell(text) for text in _header(item)])
     for row in _raw_rows(item.table):
         writer.writerow(
-            ["" if v is None else (f"{v:g}" if isinstance(v, float) else v) for v in row]
+            ["" if v is None else (f"{v:g}" if isinstance(v, float) else safe_cell(v)) for v in row]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -85,6 +86,7 @@ def to_xlsx(item: RenderedItem) -> bytes:
     for col in range(2, width + 1):
         ws.column_dimensions[get_column_letter(col)].width = 18
     ws.freeze_panes = ws.cell(row=top + 1, column=2)
+    protect_sheet(ws)  # unit, element and chart names are text, never formulas
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

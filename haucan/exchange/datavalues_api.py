@@ -20,12 +20,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 from django_tasks import task
 from ninja import Router
 
-from haucan.core.errors import HaucanError, NotFound, ValidationFailed
+from haucan.core.access import AccessRule, declare, requires
+from haucan.core.errors import HaucanError, NotFound, PermissionDenied, ValidationFailed
 from haucan.core.periods import PeriodError, parse_period
-from haucan.core.scope import Scope
+from haucan.core.scope import Action, Scope
+from haucan.exchange import openapi as doc
 from haucan.exchange.formats import FORMATS, charset_of, format_of_content_type
 from haucan.exchange.models import ImportJob
 from haucan.reporting.services.imports import (
@@ -161,35 +164,89 @@ def _date(text: str | None, name: str) -> date | None:
     return day
 
 
-@router.get("/dataValueSets", operation_id="getDataValueSets", summary="Export data values")
+_EXPORT_DOC = doc.responses(
+    {
+        200: {
+            "description": "The data value set, in the format of the suffix or the Accept header",
+            "content": {
+                doc.JSON: {"schema": doc.DATA_VALUE_SET},
+                "application/xml": {"schema": doc.TEXT},
+                "text/csv": {"schema": doc.TEXT},
+                "application/adx+xml": {"schema": doc.TEXT},
+            },
+        }
+    },
+    parameters=[
+        doc.query("dataSet", many=True, description="Data set (form) ids, repeatable"),
+        doc.query("period", many=True, description="ISO periods (202401, 2024Q1, 2024…)"),
+        doc.query("startDate", doc.DATE),
+        doc.query("endDate", doc.DATE),
+        doc.query("orgUnit", many=True, description="Organisation unit ids, repeatable"),
+        doc.query("children", doc.BOOLEAN),
+        doc.query("lastUpdated", description="Only values changed since (date or date-time)"),
+        doc.query("includeDeleted", doc.BOOLEAN),
+        doc.query("attachment", doc.BOOLEAN),
+        *doc.id_scheme_parameters(),
+    ],
+    description="Also at /api/dataValueSets.json, .xml, .csv and .adx.",
+)
+
+
+@router.get(
+    "/dataValueSets",
+    operation_id="getDataValueSets",
+    summary="Export data values",
+    openapi_extra=_EXPORT_DOC,
+)
+@declare(AccessRule("login"))  # export_values checks VIEW/ENTER and the units in the scope
 def get_data_value_sets(request: HttpRequest) -> HttpResponseBase:
     return _export(request, None)
 
 
-@router.get("/dataValueSets.json", operation_id="getDataValueSetsJson", include_in_schema=False)
-def get_data_value_sets_json(request: HttpRequest) -> HttpResponseBase:
-    return _export(request, "json")
+def _export_view(suffix: str) -> Any:
+    @declare(AccessRule("login"))
+    def view(request: HttpRequest) -> HttpResponseBase:
+        return _export(request, suffix)
+
+    view.__name__ = f"get_data_value_sets_{suffix}"
+    return view
 
 
-@router.get("/dataValueSets.xml", operation_id="getDataValueSetsXml", include_in_schema=False)
-def get_data_value_sets_xml(request: HttpRequest) -> HttpResponseBase:
-    return _export(request, "xml")
-
-
-@router.get("/dataValueSets.csv", operation_id="getDataValueSetsCsv", include_in_schema=False)
-def get_data_value_sets_csv(request: HttpRequest) -> HttpResponseBase:
-    return _export(request, "csv")
-
-
-@router.get("/dataValueSets.adx", operation_id="getDataValueSetsAdx", include_in_schema=False)
-def get_data_value_sets_adx(request: HttpRequest) -> HttpResponseBase:
-    return _export(request, "adx")
+for _suffix in ("json", "xml", "csv", "adx"):
+    router.get(
+        f"/dataValueSets.{_suffix}",
+        operation_id=f"getDataValueSets{_suffix.title()}",
+        include_in_schema=False,
+    )(_export_view(_suffix))
 
 
 # --- /api/dataValueSets: import ------------------------------------------------------------------
 
 
+_FORCE_DOC = doc.query(
+    "force",
+    doc.BOOLEAN,
+    description="Write over locked periods, approvals and submissions (administrators only; "
+    "audited). Anyone else gets 403.",
+)
+
 _BODY_DOC = {
+    **doc.responses(
+        # The ImportSummary, or with async=true the WebMessage that names the queued task.
+        doc.ok_json({"anyOf": [doc.IMPORT_SUMMARY, doc.WEB_MESSAGE]}),
+        errors=doc.WRITE_ERRORS,
+        conflict=doc.IMPORT_SUMMARY,
+        parameters=[
+            doc.query(
+                "importStrategy",
+                {"type": "string", "enum": ["CREATE", "UPDATE", "CREATE_AND_UPDATE", "DELETE"]},
+            ),
+            doc.query("dryRun", doc.BOOLEAN),
+            doc.query("async", doc.BOOLEAN, description="Queue the import; poll the task"),
+            _FORCE_DOC,
+            *doc.id_scheme_parameters(),
+        ],
+    ),
     "requestBody": {
         "content": {
             media: {"schema": {"type": "string", "format": "binary"}}
@@ -200,7 +257,7 @@ _BODY_DOC = {
                 "application/adx+xml",
             )
         }
-    }
+    },
 }
 
 
@@ -210,6 +267,7 @@ _BODY_DOC = {
     summary="Import data values (JSON, XML, CSV or ADX)",
     openapi_extra=_BODY_DOC,
 )
+@requires(Action.ENTER, json=True)  # the import checks each form's domain and unit
 def post_data_value_sets(request: HttpRequest) -> HttpResponse:
     content_type = request.headers.get("Content-Type", "")
     name = format_of_content_type(content_type)
@@ -228,13 +286,30 @@ def post_data_value_sets(request: HttpRequest) -> HttpResponse:
     dry_run = _flag(request, "dryRun")
     stream = _Limited(request, limit)
     scope = _scope(request)
+    force = _force(request, scope)
     if _flag(request, "async"):
-        return _start_job(request, scope, name, content_type, stream, strategy, dry_run, schemes)
+        return _start_job(
+            request, scope, name, content_type, stream, strategy, dry_run, schemes, force
+        )
     rows = FORMATS[name].read(stream, charset=charset_of(content_type))
     summary = import_values(
-        scope, rows, strategy=strategy, dry_run=dry_run, id_scheme=schemes, origin="api"
+        scope,
+        rows,
+        strategy=strategy,
+        dry_run=dry_run,
+        id_scheme=schemes,
+        origin="api",
+        force=force,
     )
     return _summary_response(summary)
+
+
+def _force(request: HttpRequest, scope: Scope) -> bool:
+    """`force=true`, refused (403) before anything is read unless the caller is an administrator."""
+    force = _flag(request, "force")
+    if force and not scope.is_admin:
+        raise PermissionDenied(gettext("Only an administrator may force an import over locks."))
+    return force
 
 
 def _jobs_dir() -> Path:
@@ -252,6 +327,7 @@ def _start_job(
     strategy: str,
     dry_run: bool,
     schemes: IdSchemes,
+    force: bool = False,
 ) -> HttpResponse:
     job = ImportJob(
         user_id=scope.user_id,
@@ -261,6 +337,7 @@ def _start_job(
         options={
             "strategy": strategy,
             "dry_run": dry_run,
+            "force": force,
             "id_scheme": schemes.__dict__,
             # The job runs with the scope of the request that queued it: a token narrowed to one
             # unit stays narrowed, even though the job runs later in the worker.
@@ -318,6 +395,7 @@ def run_import_job(job_id: int) -> str:
                     dry_run=bool(options.get("dry_run")),
                     id_scheme=IdSchemes(**options.get("id_scheme", {})),
                     origin="api",
+                    force=bool(options.get("force")),
                 )
             )
         status = ImportJob.Status.COMPLETED
@@ -364,7 +442,15 @@ def _job(request: HttpRequest, uid: str) -> ImportJob:
     return job
 
 
-@router.get("/system/taskSummaries/DATAVALUE_IMPORT/{uid}", operation_id="getImportTaskSummary")
+_TASK_DOC = doc.responses(doc.ok_json(doc.OBJECT))
+
+
+@router.get(
+    "/system/taskSummaries/DATAVALUE_IMPORT/{uid}",
+    operation_id="getImportTaskSummary",
+    openapi_extra=_TASK_DOC,
+)
+@declare(AccessRule("login"))  # the task's owner or an administrator, else 404
 def task_summary(request: HttpRequest, uid: str) -> HttpResponse:
     job = _job(request, uid)
     if job.summary is None:
@@ -372,7 +458,12 @@ def task_summary(request: HttpRequest, uid: str) -> HttpResponse:
     return JsonResponse(job.summary, json_dumps_params={"ensure_ascii": False})
 
 
-@router.get("/system/tasks/DATAVALUE_IMPORT/{uid}", operation_id="getImportTask")
+@router.get(
+    "/system/tasks/DATAVALUE_IMPORT/{uid}",
+    operation_id="getImportTask",
+    openapi_extra=doc.responses(doc.ok_json({"type": "array", "items": doc.OBJECT})),
+)
+@declare(AccessRule("login"))  # the task's owner or an administrator, else 404
 def task_notifications(request: HttpRequest, uid: str) -> HttpResponse:
     job = _job(request, uid)
     done = job.status in {ImportJob.Status.COMPLETED, ImportJob.Status.FAILED}
@@ -458,7 +549,31 @@ def _first_conflict(summary: ImportSummary) -> HttpResponse:
     )
 
 
-@router.get("/dataValues", operation_id="getDataValue", summary="Read one data value")
+def _value_parameters(*, write: bool) -> list[dict[str, Any]]:
+    params = [
+        doc.query("de", required=True, description="Data element id"),
+        doc.query("pe", required=True, description="ISO period"),
+        doc.query("ou", required=True, description="Organisation unit id"),
+        doc.query("co", description="Category option combo id"),
+        doc.query("cc", description="Attribute category combo id"),
+        doc.query("cp", description="Attribute option ids, separated by ;"),
+        doc.query("ds", description="Data set id, when the element is in several"),
+        *doc.id_scheme_parameters(),
+    ]
+    if write:
+        params += [doc.query("value"), doc.query("comment"), doc.query("followUp", doc.BOOLEAN)]
+    return params
+
+
+@router.get(
+    "/dataValues",
+    operation_id="getDataValue",
+    summary="Read one data value",
+    openapi_extra=doc.responses(
+        doc.ok_json(doc.DATA_VALUE), parameters=_value_parameters(write=False)
+    ),
+)
+@declare(AccessRule("login"))  # export_values checks VIEW/ENTER and the unit
 def get_data_value(request: HttpRequest) -> HttpResponse:
     row, schemes = _single_row(request, with_value=False)
     try:
@@ -495,20 +610,51 @@ def get_data_value(request: HttpRequest) -> HttpResponse:
     raise NotFound("Data value not found.")
 
 
-@router.post("/dataValues", operation_id="postDataValue", summary="Save one data value")
+@router.post(
+    "/dataValues",
+    operation_id="postDataValue",
+    summary="Save one data value",
+    openapi_extra=doc.responses(
+        {201: {"description": "Saved"}},
+        errors=doc.WRITE_ERRORS,
+        conflict=doc.WEB_MESSAGE,
+        parameters=[*_value_parameters(write=True), _FORCE_DOC],
+    ),
+)
+@requires(Action.ENTER, json=True)
 def post_data_value(request: HttpRequest) -> HttpResponse:
     row, schemes = _single_row(request, with_value=True)
-    summary = import_values(_scope(request), [row], id_scheme=schemes, origin="api")
+    scope = _scope(request)
+    summary = import_values(
+        scope, [row], id_scheme=schemes, origin="api", force=_force(request, scope)
+    )
     if summary["status"] == "ERROR":
         return _first_conflict(summary)
     return HttpResponse(status=201)
 
 
-@router.delete("/dataValues", operation_id="deleteDataValue", summary="Delete one data value")
+@router.delete(
+    "/dataValues",
+    operation_id="deleteDataValue",
+    summary="Delete one data value",
+    openapi_extra=doc.responses(
+        {204: {"description": "Deleted"}},
+        errors=doc.WRITE_ERRORS,
+        conflict=doc.WEB_MESSAGE,
+        parameters=[*_value_parameters(write=False), _FORCE_DOC],
+    ),
+)
+@requires(Action.ENTER, json=True)
 def delete_data_value(request: HttpRequest) -> HttpResponse:
     row, schemes = _single_row(request, with_value=False)
+    scope = _scope(request)
     summary = import_values(
-        _scope(request), [row], strategy="DELETE", id_scheme=schemes, origin="api"
+        scope,
+        [row],
+        strategy="DELETE",
+        id_scheme=schemes,
+        origin="api",
+        force=_force(request, scope),
     )
     if summary["status"] == "ERROR":
         return _first_conflict(summary)
@@ -520,7 +666,30 @@ def delete_data_value(request: HttpRequest) -> HttpResponse:
 # --- /api/completeDataSetRegistrations -----------------------------------------------------------
 
 
-@router.get("/completeDataSetRegistrations", operation_id="getCompleteRegistrations")
+@router.get(
+    "/completeDataSetRegistrations",
+    operation_id="getCompleteRegistrations",
+    openapi_extra=doc.responses(
+        doc.ok_json(
+            {
+                "type": "object",
+                "required": ["completeDataSetRegistrations"],
+                "properties": {
+                    "completeDataSetRegistrations": {"type": "array", "items": doc.OBJECT}
+                },
+            }
+        ),
+        parameters=[
+            doc.query("dataSet", required=True, many=True),
+            doc.query("orgUnit", required=True, many=True),
+            doc.query("period", many=True),
+            doc.query("startDate", doc.DATE),
+            doc.query("endDate", doc.DATE),
+            doc.query("children", doc.BOOLEAN),
+        ],
+    ),
+)
+@declare(AccessRule("login"))  # only units in the scope, else 404
 def get_registrations(request: HttpRequest) -> HttpResponse:
     from haucan.org.models import Unit
     from haucan.reporting.models import CompleteRegistration
@@ -575,7 +744,53 @@ def get_registrations(request: HttpRequest) -> HttpResponse:
     )
 
 
-@router.post("/completeDataSetRegistrations", operation_id="postCompleteRegistrations")
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+@router.post(
+    "/completeDataSetRegistrations",
+    operation_id="postCompleteRegistrations",
+    openapi_extra={
+        **doc.responses(
+            doc.ok_json(doc.IMPORT_SUMMARY),
+            errors=doc.WRITE_ERRORS,
+            conflict=doc.IMPORT_SUMMARY,
+        ),
+        "requestBody": {
+            "content": {
+                doc.JSON: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["completeDataSetRegistrations"],
+                        "properties": {
+                            "completeDataSetRegistrations": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "dataSet": {"type": "string"},
+                                        "period": {"type": "string"},
+                                        "organisationUnit": {"type": "string"},
+                                        "attributeOptionCombo": {"type": "string"},
+                                        "completed": {"type": "boolean"},
+                                    },
+                                },
+                            }
+                        },
+                    }
+                }
+            }
+        },
+    },
+)
+@requires(Action.ENTER, json=True)  # submit_report checks the form and unit
 def post_registrations(request: HttpRequest) -> HttpResponse:
     """Submit reports, all or nothing, through `submit_report` (validation rules included)."""
     import json
@@ -590,6 +805,8 @@ def post_registrations(request: HttpRequest) -> HttpResponse:
         payload = json.loads(_Limited(request, limit).read(limit + 1) or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("The body must be JSON.") from None
+    if _holds_nul(payload):
+        raise ValidationFailed(gettext("Text may not contain NUL characters."))
     items = payload.get("completeDataSetRegistrations") if isinstance(payload, dict) else None
     if not isinstance(items, list):
         raise ValidationFailed('Send {"completeDataSetRegistrations": [...]}.')

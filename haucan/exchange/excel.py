@@ -38,6 +38,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from haucan.catalog.models import CategoryOptionCombo, DataElement, DataSet, Option, ValueType
 from haucan.catalog.queries import data_sets_for
+from haucan.core.cells import protect_sheet
 from haucan.core.errors import HaucanError, NotFound
 from haucan.core.scope import Action, Domain, Scope
 from haucan.org.models import Unit
@@ -170,6 +171,8 @@ def build_template(scope: Scope, data_set: DataSet, units: Sequence[Unit], perio
     # Lock the structure so sheets cannot be renamed, unhidden or reordered by accident.
     workbook.security = WorkbookProtection(lockStructure=True)
     workbook.active = 0
+    for each in workbook.worksheets:
+        protect_sheet(each)  # names, labels and pre-filled text values never run as formulas
     out = BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -48,8 +48,11 @@ from haucan.catalog.models import (
     ValidationRule,
 )
 from haucan.catalog.queries import data_sets_for
+from haucan.core.access import AccessRule, declare
 from haucan.core.errors import NotFound, PermissionDenied, ValidationFailed
 from haucan.core.scope import Action, Scope
+from haucan.exchange import metadata_render as render
+from haucan.exchange import openapi as doc
 from haucan.exchange.fields import (
     REGISTRY,
     Context,
@@ -704,8 +707,11 @@ def _load(queryset: QuerySet[Any], selection: Selection, scope: Scope) -> QueryS
     return queryset.prefetch_related(*prefetches(selection, scope))
 
 
-def list_objects(request: HttpRequest, collection: Collection) -> dict[str, Any]:
-    """One page of a collection in DHIS2's shape: `{"pager": {...}, "<type>": [...]}`."""
+def list_objects(
+    request: HttpRequest, collection: Collection, *, csv: bool = False
+) -> dict[str, Any]:
+    """One page of a collection in DHIS2's shape: `{"pager": {...}, "<type>": [...]}`. For CSV,
+    without `paging`, `page` or `pageSize`, the whole collection (no pager)."""
     scope = _scope(request)
     object_type = collection.object_type
     selection = selection_for(object_type, request.GET.get("fields"))
@@ -717,7 +723,8 @@ def list_objects(request: HttpRequest, collection: Collection) -> dict[str, Any]
         request.GET.get("rootJunction", "AND"),
     )
     queryset = order_queryset(queryset, object_type, request.GET.getlist("order"))
-    paging = request.GET.get("paging", "true").lower()
+    paged_by_default = not csv or any(k in request.GET for k in ("page", "pageSize"))
+    paging = request.GET.get("paging", "true" if paged_by_default else "false").lower()
     if paging not in ("true", "false"):
         raise ValidationFailed(_("paging must be true or false."))
     ctx = Context(scope)
@@ -822,31 +829,93 @@ _UNIT_PARAMETERS = [
 _DETAIL_PARAMETERS = [_LIST_PARAMETERS[0]]
 
 
+_XML = f"{render.XML_MEDIA_TYPE}; charset=utf-8"
+_CSV = f"{render.CSV_MEDIA_TYPE}; charset=utf-8"
+
+# Metadata handlers check VIEW themselves (`_scope`) and limit what they show to the scope.
+_READ_METADATA = AccessRule("action", Action.VIEW)
+
+
+def _list_doc(name: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    page = {
+        "type": "object",
+        "required": [name],
+        "properties": {"pager": doc.PAGER, name: {"type": "array", "items": doc.OBJECT}},
+    }
+    return doc.responses(
+        doc.ok_json(page),
+        parameters=parameters,
+        description=(
+            f"Also at /api/{name}.json, /api/{name}.xml (DXF2) and /api/{name}.csv "
+            "(whole list unless page or pageSize is given)."
+        ),
+    )
+
+
 def _register(collection: Collection) -> None:
     name = collection.type_name
     parameters = _LIST_PARAMETERS + (_UNIT_PARAMETERS if name == "organisationUnits" else [])
 
+    @declare(_READ_METADATA)
     def list_view(request: HttpRequest) -> dict[str, Any]:
         return list_objects(request, collection)
 
     for suffix in ("", ".json"):
         router.get(
             f"/{name}{suffix}",
-            summary=f"List {collection.label}" + (" (.json)" if suffix else ""),
+            summary=f"List {collection.label}",
             operation_id=f"list_{name}{'_json' if suffix else ''}",
-            openapi_extra={"parameters": parameters},
+            openapi_extra=_list_doc(name, parameters),
+            include_in_schema=not suffix,
         )(list_view)
+
+    @declare(_READ_METADATA)
+    def list_xml(request: HttpRequest) -> HttpResponse:
+        page = list_objects(request, collection)
+        return HttpResponse(render.xml_list(name, page), content_type=_XML)
+
+    @declare(_READ_METADATA)
+    def list_csv(request: HttpRequest) -> HttpResponse:
+        # A CSV has no room for a pager: the whole list unless the caller asks for a page.
+        page = list_objects(request, collection, csv=True)
+        response = HttpResponse(render.csv_rows(page[name]), content_type=_CSV)
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+
+    router.get(f"/{name}.xml", operation_id=f"list_{name}_xml", include_in_schema=False)(list_xml)
+    router.get(f"/{name}.csv", operation_id=f"list_{name}_csv", include_in_schema=False)(list_csv)
 
     if collection.detail:
 
-        def detail_view(request: HttpRequest, uid: str) -> dict[str, Any]:
+        @declare(_READ_METADATA)
+        def detail_view(request: HttpRequest, uid: str) -> Any:
+            for suffix, media_type in ((".xml", _XML), (".csv", _CSV)):
+                if uid.endswith(suffix):
+                    obj = get_object(request, collection, uid.removesuffix(suffix))
+                    if suffix == ".xml":
+                        body = render.xml_object(name, obj)
+                    else:
+                        body = render.csv_rows([obj])
+                    return HttpResponse(body, content_type=media_type)
             return get_object(request, collection, uid)
 
         router.get(
             f"/{name}/{{uid}}",
-            summary=f"One of the {collection.label}, by uid (also with .json)",
+            summary=f"One of the {collection.label}, by uid (also .json, .xml, .csv)",
             operation_id=f"get_{name}",
-            openapi_extra={"parameters": _DETAIL_PARAMETERS},
+            openapi_extra=doc.responses(
+                {
+                    200: {
+                        "description": "OK",
+                        "content": {
+                            doc.JSON: {"schema": doc.OBJECT},
+                            _XML: {"schema": doc.TEXT},
+                            _CSV: {"schema": doc.TEXT},
+                        },
+                    }
+                },
+                parameters=_DETAIL_PARAMETERS,
+            ),
         )(detail_view)
 
 
@@ -873,14 +942,35 @@ def _system_info(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/system/info", summary="System information (DHIS2 shape)", operation_id="system_info")
+_SYSTEM_INFO_DOC = doc.responses(
+    doc.ok_json(
+        {
+            "type": "object",
+            "required": ["version", "serverDate", "systemName"],
+            "properties": {
+                "version": {"type": "string"},
+                "serverDate": {"type": "string"},
+                "systemName": {"type": "string"},
+            },
+        }
+    ),
+    errors=(401,),
+)
+
+
+@router.get(
+    "/system/info",
+    summary="System information (DHIS2 shape; also .json)",
+    operation_id="system_info",
+    openapi_extra=_SYSTEM_INFO_DOC,
+)
+@declare(AccessRule("login"))
 def system_info(request: HttpRequest) -> dict[str, Any]:
     return _system_info(request)
 
 
-@router.get(
-    "/system/info.json", summary="System information (.json)", operation_id="system_info_json"
-)
+@router.get("/system/info.json", operation_id="system_info_json", include_in_schema=False)
+@declare(AccessRule("login"))
 def system_info_json(request: HttpRequest) -> dict[str, Any]:
     return _system_info(request)
 
@@ -900,22 +990,24 @@ def _me(request: HttpRequest) -> dict[str, Any]:
     return project(user, selection, Context(scope))
 
 
+_ME_DOC = doc.responses(
+    doc.ok_json(doc.OBJECT), errors=(400, 401, 404), parameters=_DETAIL_PARAMETERS
+)
+
+
 @router.get(
     "/me",
-    summary="The signed-in user, their units and authorities",
+    summary="The signed-in user, their units and authorities (also .json)",
     operation_id="me",
-    openapi_extra={"parameters": _DETAIL_PARAMETERS},
+    openapi_extra=_ME_DOC,
 )
+@declare(AccessRule("login"))
 def me(request: HttpRequest) -> dict[str, Any]:
     return _me(request)
 
 
-@router.get(
-    "/me.json",
-    summary="The signed-in user (.json)",
-    operation_id="me_json",
-    openapi_extra={"parameters": _DETAIL_PARAMETERS},
-)
+@router.get("/me.json", operation_id="me_json", include_in_schema=False)
+@declare(AccessRule("login"))
 def me_json(request: HttpRequest) -> dict[str, Any]:
     return _me(request)
 

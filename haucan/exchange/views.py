@@ -17,7 +17,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from haucan.core.access import login_only
 from haucan.core.errors import HaucanError, NotFound, PermissionDenied, ValidationFailed
 from haucan.core.scope import Action, Scope
 from haucan.exchange import excel, packages
@@ -71,7 +71,7 @@ def _pickers(scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
-@login_required
+@login_only
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Choose a form, units and a period to download a template; upload a filled one."""
@@ -85,7 +85,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "exchange/index.html", context)
 
 
-@login_required
+@login_only
 @require_GET
 def template(request: HttpRequest) -> HttpResponse:
     """The .xlsx template of a form for the chosen units and period."""
@@ -115,7 +115,7 @@ def _pickers_or_empty(scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
         return {"forms": excel.template_forms(scope), "params": params}
 
 
-@login_required
+@login_only
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
     """Import a filled template (or only check it, with the dry-run box), and show the report."""
@@ -132,7 +132,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 # --- metadata packages ---------------------------------------------------------------------
 
 
-@login_required
+@login_only
 @require_GET
 def package_index(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
@@ -142,7 +142,7 @@ def package_index(request: HttpRequest) -> HttpResponse:
     return render(request, "exchange/packages.html", context)
 
 
-@login_required
+@login_only
 @require_GET
 def package_export(request: HttpRequest) -> HttpResponse:
     """The metadata package as a JSON download."""
@@ -165,7 +165,7 @@ def package_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@login_only
 @require_POST
 def package_import(request: HttpRequest) -> HttpResponse:
     """Import (or only check) a metadata package and show the import report."""

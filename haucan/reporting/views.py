@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from haucan.catalog.models import CategoryOptionCombo, DataElement, Option, ValueType
 from haucan.core.access import login_only, requires
+from haucan.core.cells import protect_sheet
 from haucan.core.errors import HaucanError, NotFound, ValidationFailed
 from haucan.core.periods import Period, PeriodError, parse_period
 from haucan.core.scope import Action, Scope
@@ -630,6 +631,7 @@ def _completeness_xlsx(report: queries.Completeness) -> HttpResponse:
         )
     for ws in (sheet, late):
         ws.column_dimensions["A"].width = 40
+        protect_sheet(ws)  # unit names and clerks' names are text, never formulas
     buffer = BytesIO()
     book.save(buffer)
     response = HttpResponse(

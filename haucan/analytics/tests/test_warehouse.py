@@ -301,3 +301,17 @@ def test_the_documentation_lists_every_column() -> None:
     documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", text, flags=re.MULTILINE))
     expected = {name for name, _kind in (*VALUE_COLUMNS, *TOTAL_COLUMNS)}
     assert expected <= documented, sorted(expected - documented)
+
+
+def test_csv_text_that_looks_like_a_formula_is_neutralised_and_parquet_is_exact(
+    data: World, tmp_path: Path
+) -> None:
+    evil = '=HYPERLINK("http://attacker","x")'
+    Unit.objects.filter(pk=data.battalion_a.pk).update(name=evil)
+    export_warehouse(tmp_path)
+    csv_rows = read_csv(tmp_path / "values" / "year=2025.csv")
+    names = {r["unit_name"] for r in csv_rows if r["unit_code"] == "F324-E1-D1"}
+    assert names == {"'" + evil}
+    rows = pq.read_table(tmp_path / "values" / "year=2025" / "part-0.parquet").to_pylist()
+    assert {r["unit_name"] for r in rows if r["unit_code"] == "F324-E1-D1"} == {evil}
+    assert all(not r["numeric_value"] or not r["numeric_value"].startswith("'") for r in csv_rows)

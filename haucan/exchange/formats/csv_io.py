@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+from haucan.core.cells import safe_cell, unquote_formula
 from haucan.reporting.services.imports import ExportRow, ImportFormatError, ImportRow
 
 COLUMNS = (
@@ -135,7 +136,7 @@ def _row(cells: list[str], positions: dict[str, int], index: int) -> ImportRow:
         if i is None or i >= len(cells):
             return None
         text = unicodedata.normalize("NFC", cells[i].strip())
-        return text or None
+        return unquote_formula(text) or None
 
     de, period, unit = cell("dataelement"), cell("period"), cell("orgunit")
     if not de or not period or not unit:
@@ -167,10 +168,10 @@ def write(rows: Iterable[ExportRow], **_: Any) -> Iterator[bytes]:
                 row.org_unit,
                 row.category_option_combo,
                 row.attribute_option_combo,
-                row.value,
-                row.stored_by,
+                safe_cell(row.value),
+                safe_cell(row.stored_by),
                 row.last_updated.isoformat(timespec="milliseconds"),
-                row.comment,
+                safe_cell(row.comment),
                 "true" if row.follow_up else "false",
                 "true" if row.deleted else "false",
             )

@@ -387,3 +387,29 @@ def test_complete_registrations(world: World, fuel: FuelForm, client: Client) ->
 
 def test_anonymous_is_401(client: Client, world: World) -> None:
     assert client.get("/api/dataValueSets.json").status_code == 401
+
+
+def test_csv_export_neutralises_formula_text_and_reads_it_back_exactly(
+    world: World, fuel: FuelForm, client: Client
+) -> None:
+    evil = '=HYPERLINK("http://attacker","x")'
+    rows = [
+        {"dataElement": fuel.note.uid, "value": evil, "comment": "@cmd"},
+        {"dataElement": fuel.issued.uid, "value": "-5"},
+    ]
+    base = {"period": last_month(), "orgUnit": world.regiment_a.uid}
+    body = json.dumps({"dataValues": [{**base, **r} for r in rows]})
+    assert post(client, body, "application/json", **basic("clerk_a")).status_code == 200
+    query = {"dataSet": fuel.data_set.uid, "period": last_month(), "orgUnit": world.regiment_a.uid}
+    response = client.get("/api/dataValueSets.csv", query, **basic("clerk_a"))
+    text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    note = next(line for line in text.splitlines() if line.startswith(fuel.note.uid))
+    assert '"\'=HYPERLINK(""http://attacker"",""x"")"' in note and ",'@cmd," in note
+    issued = next(line for line in text.splitlines() if line.startswith(fuel.issued.uid))
+    assert ",-5," in issued
+
+    before = snapshot()
+    DataValue.objects.all().delete()
+    assert post(client, text.encode(), "text/csv", **basic("clerk_a")).status_code == 200
+    assert snapshot() == before
+    assert DataValue.objects.get(data_element=fuel.note).comment == "@cmd"

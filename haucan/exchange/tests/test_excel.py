@@ -504,3 +504,35 @@ def test_a_template_saved_by_a_spreadsheet_program_imports(world, scope_of, form
         ("F324-E1", "PET_CHECKED", "default"): "true",
         ("F324-E1", "PET_GRADE", "default"): "GOOD",
     }
+
+
+# --- no formula injection -----------------------------------------------------------------
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_template_and_round_trips(
+    world, scope_of, form
+):
+    scope = scope_of("clerk_a")
+    evil = '=HYPERLINK("http://attacker","x")'
+    DataElement.objects.filter(code="PET_NOTE").update(name="@Ghi chú")
+    target = resolve_target(scope, form.data_set, world.regiment_a, PERIOD)
+    save_values(scope, target, [CellInput("PET_NOTE", evil), CellInput("PET_ISSUED", "-5")])
+    data = build_template(scope, form.data_set, [world.regiment_a], PERIOD)
+    sheet = load_workbook(BytesIO(data))["F324-E1"]
+
+    note, label, issued = sheet["C14"], sheet["A14"], sheet["C10"]
+    assert (note.value, note.data_type, note.quotePrefix) == (evil, "s", True)
+    assert (label.value, label.data_type, label.quotePrefix) == ("@Ghi chú", "s", True)
+    assert (issued.value, issued.data_type) == (-5, "n")
+    assert not [
+        c
+        for ws in load_workbook(BytesIO(data))
+        for r in ws.iter_rows()
+        for c in r
+        if c.data_type == "f"
+    ]
+
+    result = import_workbook(scope, data)  # uploading it unchanged changes nothing
+    assert result.errors == []
+    assert (result.counts["created"], result.counts["updated"]) == (0, 0)
+    assert stored()[("F324-E1", "PET_NOTE", "default")] == evil

@@ -16,7 +16,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/haucan_killtest"
+# One database per test process: parallel runs on the same server (CI, several worktrees) must not
+# drop each other's database.
+PG_NAME = f"haucan_killtest_{os.getpid()}"
+PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_NAME}"
 
 SETUP = r"""
 import django, json, sys
@@ -113,10 +116,8 @@ def test_a_killed_import_leaves_nothing_behind(backend: str) -> None:
     if backend == "postgresql":
         if not _postgres_available():
             pytest.skip("PostgreSQL is not reachable")
-        subprocess.run(
-            ["psql", PG_ADMIN, "-qc", "DROP DATABASE IF EXISTS haucan_killtest"], check=True
-        )
-        subprocess.run(["psql", PG_ADMIN, "-qc", "CREATE DATABASE haucan_killtest"], check=True)
+        subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {PG_NAME}"], check=True)
+        subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {PG_NAME}"], check=True)
         url = PG_URL
     data_dir = tempfile.mkdtemp(prefix="haucan-kill-")
     env = _env(data_dir, url)
@@ -194,3 +195,5 @@ def test_a_killed_import_leaves_nothing_behind(backend: str) -> None:
     assert dry.returncode == 2, dry.stderr  # codes in a uid import: every row is unknown
     assert json.loads(dry.stdout)["status"] == "ERROR"
     shutil.rmtree(data_dir, ignore_errors=True)
+    if backend == "postgresql":
+        subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {PG_NAME}"], check=False)

@@ -19,6 +19,9 @@ Contract (stable; other modules depend on it)::
   transaction with its `DataValueAudit` row and, for numbers, its `ValueChange` outbox row (so the
   analytics are fresh at the next query; ADR 0005).
 - **Idempotent.** A value equal to the stored one is "ignored" and writes nothing (no audit).
+- **force** (administrators only, else PermissionDenied) writes over the locks E7604, E7605 and
+  E7606 instead of refusing; the import is then audited as `reporting.values.forced_import` with
+  the list of locks it overrode. A closed unit or a future period is never forced.
 - **dry_run** runs every check and computes the same counts, and writes nothing. (A key repeated
   in *different* chunks of a dry run is counted against the stored state both times.)
 - The answer is DHIS2's ImportSummary dict (`responseType`, `status`, `description`,
@@ -82,7 +85,7 @@ from haucan.catalog.models import (
     Option,
 )
 from haucan.catalog.services import DEFAULT_CODE
-from haucan.core.errors import ValidationFailed
+from haucan.core.errors import PermissionDenied, ValidationFailed
 from haucan.core.periods import Period, PeriodError, PeriodType, parse_period, period_of
 from haucan.core.scope import Action, Domain, Scope
 from haucan.org.models import Unit
@@ -125,6 +128,23 @@ class ImportRow:
     # ADX: disaggregation as (category code, option code) pairs instead of an option combo.
     category_options: tuple[tuple[str, str], ...] | None = None
     attribute_options: tuple[tuple[str, str], ...] | None = None
+
+
+def _has_nul(row: ImportRow) -> bool:
+    """A NUL character anywhere in the row (PostgreSQL cannot store or even compare it)."""
+    texts = [
+        row.data_element,
+        row.period,
+        row.org_unit,
+        row.value,
+        row.category_option_combo,
+        row.attribute_option_combo,
+        row.comment,
+        row.data_set,
+    ]
+    for pairs in (row.category_options, row.attribute_options):
+        texts.extend(text for pair in pairs or () for text in pair)
+    return any(text and "\x00" in text for text in texts)
 
 
 class ImportFormatError(Exception):
@@ -211,10 +231,15 @@ def import_values(
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int], None] | None = None,
     timings: ImportTimings | None = None,
+    force: bool = False,
 ) -> ImportSummary:
     """Check and write `rows` all or nothing; see the module docstring for the contract.
 
-    `progress(n)` is called after each chunk with the number of rows read so far."""
+    `progress(n)` is called after each chunk with the number of rows read so far. `force` (an
+    administrator only) writes over locks: an expired period (E7604), approved data (E7605) and
+    a submitted report (E7606); the overridden locks are listed in the import's audit record."""
+    if force and not scope.is_admin:
+        raise PermissionDenied(_("Only an administrator may force an import over locks."))
     strategy = (strategy or "CREATE_AND_UPDATE").upper()
     if strategy not in STRATEGIES:
         raise ValidationFailed(
@@ -222,7 +247,7 @@ def import_values(
         )
     schemes = id_scheme if isinstance(id_scheme, IdSchemes) else IdSchemes.of(id_scheme)
     clock = timings or ImportTimings()
-    run = _Run(scope, schemes, strategy, origin, dry_run, clock)
+    run = _Run(scope, schemes, strategy, origin, dry_run, clock, force=force)
     try:
         with transaction.atomic():
             iterator = iter(rows)
@@ -241,11 +266,16 @@ def import_values(
             if run.conflicts or dry_run:
                 transaction.set_rollback(True)
             elif run.written:
+                detail: dict[str, Any] = {"origin": origin, "strategy": strategy, **run.counts}
+                if run.forced:
+                    detail["force"] = True
+                    detail["locks_overridden"] = sorted(run.forced)[:200]
+                    detail["locks_overridden_count"] = len(run.forced)
                 audit.record(
                     scope,
-                    "reporting.values.import",
+                    "reporting.values.forced_import" if run.forced else "reporting.values.import",
                     None,
-                    {"origin": origin, "strategy": strategy, **run.counts},
+                    detail,
                 )
     except ImportFormatError as exc:
         run.total = max(run.total, exc.index or 0)
@@ -330,8 +360,13 @@ class _Run:
         origin: str,
         dry_run: bool,
         clock: ImportTimings,
+        *,
+        force: bool = False,
     ) -> None:
         self.scope = scope
+        self.force = force
+        # "E7604 PET_MONTHLY 202401 [unit uid]": each lock this (forced) import wrote over.
+        self.forced: set[str] = set()
         self.schemes = schemes
         self.strategy = strategy
         self.origin = origin
@@ -518,7 +553,7 @@ class _Run:
     def _check(
         self, first: int, chunk: list[ImportRow]
     ) -> list[tuple[int, Key, Period, str | None, float | None, ImportRow]]:
-        self._resolve_units({r.org_unit for r in chunk})
+        self._resolve_units({r.org_unit for r in chunk if "\x00" not in r.org_unit})
         scope = self.scope
         coc_keys = self.coc_by_key[self.schemes.category_option_combo]
         aoc_keys = self.coc_by_key[self.schemes.attribute_option_combo]
@@ -527,6 +562,14 @@ class _Run:
         deleting = self.strategy == "DELETE"
         for offset, row in enumerate(chunk):
             index = first + offset
+            if _has_nul(row):
+                self.conflict(
+                    "E7619",
+                    row.data_element.replace("\x00", ""),
+                    _("The row contains a NUL character, which no value may hold."),
+                    index,
+                )
+                continue
             element = self.elements.get(row.data_element)
             if element is None:
                 self.conflict(
@@ -712,7 +755,9 @@ class _Run:
                 )
                 continue
             locked_on = lock_date(_FormProxy(form), period)  # type: ignore[arg-type]
-            if locked_on is not None and self.today >= locked_on:
+            if locked_on is not None and self.today >= locked_on and self.force:
+                self.forced.add(f"E7604 {form.name} {period.id}")
+            elif locked_on is not None and self.today >= locked_on:
                 problem = problem or (
                     "E7604",
                     period.id,
@@ -736,7 +781,12 @@ class _Run:
                 data_set_id__in=forms, period__in=periods, unit_id__in=units, is_complete=True
             ).values_list("data_set_id", "period", "unit_id", "attribute_option_combo_id")
         )
+        paths = {u.id: u.path for u in self._units.values() if u is not None}
         for target in submitted & targets.keys():
+            if self.force:
+                form_name = self.forms[target[0]].name
+                self.forced.add(f"E7606 {form_name} {target[1]} {paths.get(target[2], '')}")
+                continue
             for index in targets[target]:
                 self.conflict(
                     "E7606",
@@ -754,10 +804,12 @@ class _Run:
             approved.setdefault((ds_id, period), []).append(path)
         if not approved:
             return
-        paths = {u.id: u.path for u in self._units.values() if u is not None}
         for (form_id, period, unit_id, _aoc), indexes in targets.items():
             unit_path = paths.get(unit_id, "")
             if any(unit_path.startswith(p) for p in approved.get((form_id, period), ())):
+                if self.force:
+                    self.forced.add(f"E7605 {self.forms[form_id].name} {period} {unit_path}")
+                    continue
                 for index in indexes:
                     self.conflict("E7605", period, _("The data is approved; it is locked."), index)
 
