@@ -8,8 +8,15 @@ For each endpoint and persona the expected outcome follows from the declaration 
 anonymous → the login page (HTML) or 401 (API); a persona the rule refuses → 403; an object
 outside the persona's scope → 404; otherwise the page answers (2xx/3xx), or 405 for a POST-only
 view, whose refusals are then checked by POSTing (anonymous and every persona that must be
-refused), comparing table counts before and after. No response to one clerk may contain the
-other regiment's secret comment.
+refused), comparing table counts before and after (the audit log's among them, so a refused
+update shows too). No response may contain a secret its persona may not read: the other
+regiment's comment, sites, depots and documents, or a patient's name outside the care chain.
+
+The domain modules bring their objects and finer checks in `haucan/<module>/tests/
+authz_objects.py` (authz.plugins()). Two refusals besides 404 are theirs to declare: a register
+whose filter names another regiment's unit drops the filter (LISTS), and a form answering another
+regiment's code in its body with a field error (FORM_ERRORS), both proven by the secrets and the
+unchanged table counts.
 """
 
 from __future__ import annotations
