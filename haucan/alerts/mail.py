@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -132,8 +133,12 @@ def _enqueue(deliveries: list[EmailDelivery]) -> None:
                 "pk", flat=True
             )
         )
+
+    def enqueue(pk: int) -> Callable[[], object]:
+        return lambda: send_delivery_task.enqueue(pk)
+
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: send_delivery_task.enqueue(pk))
+        transaction.on_commit(enqueue(pk))
 
 
 def queue_immediate(alert_ids: list[int]) -> int:

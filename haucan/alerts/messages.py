@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from haucan.alerts.models import RuleKind
@@ -60,7 +61,7 @@ def number(value: float | None, decimals: int = 2) -> str:
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def render(template: str, params: Mapping[str, Any]) -> str:
+def render(template: str | Promise, params: Mapping[str, Any]) -> str:
     """Fill a template in Vietnamese; a broken template falls back to showing it as written."""
     with translation.override("vi"):
         text = str(template)

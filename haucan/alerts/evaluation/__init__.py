@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -235,9 +235,7 @@ def _arrival_rule(
             values.load(outlier.history_periods(rule, [period]), changed, [u.path for u in chosen])
             found = outlier.evaluate(rule, changed, chosen, [period], values, catalog)
             universe = Universe(
-                frozenset({period_id}),
-                frozenset(u.pk for u in chosen),
-                lambda key, changed=frozenset(changed): _element_of(key) in changed,
+                frozenset({period_id}), frozenset(u.pk for u in chosen), _keys_of(changed)
             )
             _apply(scope, rule, found, universe, report)
         return int(bool(touched))
@@ -280,6 +278,12 @@ def _arrival_rule(
 def _ancestry(path: str) -> list[str]:
     uids = [p for p in path.split("/") if p]
     return ["/" + "/".join(uids[: i + 1]) + "/" for i in range(len(uids))]
+
+
+def _keys_of(elements: set[int]) -> Callable[[str], bool]:
+    """A key test for outlier alerts ("<element>:<combo>") of these elements only."""
+    chosen = frozenset(elements)
+    return lambda key: _element_of(key) in chosen
 
 
 def _element_of(key: str) -> int | None:

@@ -149,6 +149,8 @@ class Values:
                     "numeric_value",
                 ).iterator(chunk_size=20_000):
                     cells = self._own[(unit_id, period)]
+                    if number is None:
+                        continue
                     cells[(de, coc)] = cells.get((de, coc), 0.0) + number
                     self._paths[unit_id] = path
                 self._loaded[(period, root)] |= missing

@@ -79,7 +79,7 @@ def evaluate(
         for parent_id, missing in sorted(late_by_parent.items()):
             if not missing or (parents is not None and parent_id not in parents):
                 continue
-            params = {
+            summary: dict[str, object] = {
                 "rule": rule.name,
                 "unit": units.name(parent_id),
                 "period": period.display_name(),
@@ -92,7 +92,7 @@ def evaluate(
                     unit_id=parent_id,
                     period=period.id,
                     key=SUMMARY,
-                    message=render(LATE_SUMMARY, params),
+                    message=render(LATE_SUMMARY, summary),
                     values={"missing": missing, "total": total_by_parent[parent_id]},
                 )
             )
