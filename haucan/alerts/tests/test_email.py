@@ -161,7 +161,7 @@ def test_a_real_smtp_server_receives_vietnamese_intact_after_a_failed_attempt(
     from email.header import decode_header, make_header
 
     assert str(make_header(decode_header(received["Subject"]))).startswith(
-        "[Hậu Cần Số] Warning: " + MESSAGE[:20]
+        "[Hậu Cần Số] Cảnh báo: " + MESSAGE
     )
     assert received["To"] == "clerk_a@example.vn"
 
