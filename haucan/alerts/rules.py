@@ -175,22 +175,28 @@ def export_rules() -> list[dict[str, Any]]:
     return [definition(r) for r in rules.prefetch_related("elements").order_by("code")]
 
 
+def import_rule(scope: Scope, item: Mapping[str, Any]) -> str:
+    """Create or update one rule by code (a package import); returns "created", "updated" or
+    "ignored" (already identical). Errors are ValidationFailed naming the field."""
+    if not isinstance(item, Mapping):
+        raise ValidationFailed(_("A warning rule must be an object."))
+    code = str(item.get("code") or "")
+    existing = AlertRule.objects.filter(code=code).first()
+    if existing is None:
+        save_rule(scope, item)
+        return "created"
+    same = {k: v for k, v in definition(existing).items() if k != "version"}
+    given = {k: item.get(k, same.get(k)) for k in same}
+    if given == same:
+        return "ignored"
+    save_rule(scope, {**same, **item}, rule_id=existing.pk)
+    return "updated"
+
+
 @transaction.atomic
 def import_rules(scope: Scope, items: list[Mapping[str, Any]]) -> dict[str, int]:
-    """Create or update rules by code (a package import); a rule already identical is left."""
+    """Import several rules, all or nothing; returns the count of each outcome."""
     counts = {"created": 0, "updated": 0, "ignored": 0}
     for item in items:
-        code = str(item.get("code") or "")
-        existing = AlertRule.objects.filter(code=code).first()
-        if existing is None:
-            save_rule(scope, item)
-            counts["created"] += 1
-            continue
-        same = {k: v for k, v in definition(existing).items() if k != "version"}
-        given = {k: item.get(k, same.get(k)) for k in same}
-        if given == same:
-            counts["ignored"] += 1
-            continue
-        save_rule(scope, item, rule_id=existing.pk)
-        counts["updated"] += 1
+        counts[import_rule(scope, item)] += 1
     return counts
