@@ -72,9 +72,13 @@ def render(template: str | Promise, params: Mapping[str, Any]) -> str:
             return text
 
 
+def template_for(template: str, kind: str) -> str | Promise:
+    """The rule's own template, or its kind's default."""
+    return template or DEFAULT_TEMPLATES.get(RuleKind(kind), "%(rule)s")
+
+
 def message_for(template: str, kind: str, params: Mapping[str, Any]) -> str:
-    chosen: Any = template or DEFAULT_TEMPLATES.get(RuleKind(kind), "%(rule)s")
-    return render(chosen, params)
+    return render(template_for(template, kind), params)
 
 
 def check_template(template: str, kind: str) -> None:

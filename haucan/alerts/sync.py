@@ -16,20 +16,34 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 
+from haucan.alerts.messages import render
 from haucan.alerts.models import Alert, AlertRule, AlertStatus, AlertTransition
 from haucan.audit import services as audit
 from haucan.core.scope import Scope
 
 
-@dataclass(frozen=True)
+@dataclass
 class Finding:
+    """A condition found. Its message is rendered only when it is needed (a new or changed
+    alert): most conditions of a daily run are the ones already open, and rendering is the
+    costliest part of comparing them."""
+
     unit_id: int
     period: str
     key: str
-    message: str
     values: dict[str, Any]
+    template: str | Promise
+    params: dict[str, Any]
     link: str = ""
+    _message: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self._message is None:
+            self._message = render(self.template, self.params)
+        return self._message
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,11 @@ def _existing(rule: AlertRule, universe: Universe) -> dict[tuple[int, str, str],
     rows = Alert.objects.filter(code=rule.code, period__in=universe.periods)
     if universe.unit_ids is not None:
         rows = rows.filter(unit_id__in=universe.unit_ids)
+    # The message and timestamps are not read: comparing needs only the values (see Finding).
+    rows = rows.only(
+        "pk", "kind", "code", "key", "unit_id", "period", "domain", "status", "values",
+        "severity", "link", "rule_version", "times_reopened",
+    )  # fmt: skip
     return {(a.unit_id, a.period, a.key): a for a in rows.select_for_update()}
 
 
@@ -111,9 +130,11 @@ def sync_rule(
                     )
                 )
                 continue
+            # The message follows from the values, the rule version and the names: equal values
+            # of the same rule version mean the same message (a renamed unit shows its new name
+            # when the values next change).
             same = (
-                alert.message == finding.message
-                and alert.values == finding.values
+                alert.values == finding.values
                 and alert.severity == rule.severity
                 and alert.link == finding.link
                 and alert.rule_version == rule.version

@@ -19,8 +19,9 @@ from django.utils import timezone, translation
 
 from haucan.alerts.evaluation import late, outlier, threshold, validation
 from haucan.alerts.evaluation.context import Catalog, Units, Values, periods_checked
-from haucan.alerts.models import AlertRule, RuleKind
+from haucan.alerts.models import Alert, AlertRule, RuleKind
 from haucan.alerts.notify import notify
+from haucan.alerts.queries import ACTIVE
 from haucan.alerts.sync import Finding, SyncResult, Universe, sync_rule
 from haucan.core.arrivals import Arrival
 from haucan.core.errors import ValidationFailed
@@ -38,6 +39,7 @@ class Report:
     result: SyncResult = field(default_factory=SyncResult)
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    active: set[str] | None = None
 
     def describe(self) -> str:
         r = self.result
@@ -56,8 +58,16 @@ def _active_rules(kinds: Iterable[str] | None = None) -> list[AlertRule]:
 
 
 def _apply(
-    scope: Scope, rule: AlertRule, findings: list[Finding], universe: Universe, report: Report
+    scope: Scope,
+    rule: AlertRule,
+    findings: list[Finding],
+    universe: Universe,
+    report: Report,
 ) -> None:
+    """Sync the rule's alerts. In an arrival evaluation `report.active` holds the codes with
+    active alerts near the arrival: a rule that found nothing there is then not even locked."""
+    if report.active is not None and not findings and rule.code not in report.active:
+        return
     result = sync_rule(scope, rule, findings, universe)
     notify(scope, result.raised)
     report.findings += len(findings)
@@ -109,7 +119,7 @@ def _evaluate_rule(
         _apply(scope, rule, found, Universe(_ids(periods)), report)
     elif rule.kind == RuleKind.VALIDATION and rule.data_set is not None:
         periods = periods_checked(rule.data_set.period_type, today, rule.lookback)
-        checks = validation.checks_of(rule)
+        checks = validation.checks_of(rule, catalog.checks)
         values.load(_ids(periods), validation.element_ids(checks, catalog))
         everyone = units.at_levels(rule.levels)
         found = validation.evaluate(rule, checks, everyone, periods, values, catalog)
@@ -153,6 +163,13 @@ def evaluate_arrivals(
     changed_units = {a.unit_id for a in arrivals}
     units = Units.around(changed_units)
     values = Values(units)
+    report.active = set(
+        Alert.objects.filter(
+            unit_id__in=list(units.by_pk),
+            period__in={a.period for a in arrivals},
+            status__in=ACTIVE,
+        ).values_list("code", flat=True)
+    )
     with translation.override("vi"):
         for rule in rules:
             try:
@@ -205,13 +222,14 @@ def _arrival_rule(
                 and (not wanted or info.depth in wanted)
             }
             chosen = list(targets.values())
-            values.load([period_id], compiled.element_ids, [t.path for t in chosen])
+            leaves = [t.path for t in chosen if units.is_leaf(t.pk)]
+            values.load([period_id], compiled.element_ids, leaves)
             found = threshold.evaluate(rule, compiled, chosen, [period], values, catalog)
             universe = Universe(frozenset({period_id}), frozenset(targets))
             _apply(scope, rule, found, universe, report)
         return int(bool(touched))
     if rule.kind == RuleKind.VALIDATION and rule.data_set is not None:
-        checks = validation.checks_of(rule)
+        checks = validation.checks_of(rule, catalog.checks)
         elements = validation.element_ids(checks, catalog)
         touched = _by_period(value_arrivals, rule.data_set.period_type, elements)
         for period_id, unit_ids in touched.items():

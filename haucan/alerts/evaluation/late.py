@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from haucan.alerts.evaluation.context import Units
-from haucan.alerts.messages import LATE_SUMMARY, message_for, render
+from haucan.alerts.messages import LATE_SUMMARY, template_for
 from haucan.alerts.models import AlertRule
 from haucan.alerts.sync import Finding
 from haucan.catalog.models import DataSet
@@ -72,7 +72,8 @@ def evaluate(
                     unit_id=unit_id,
                     period=period.id,
                     key="",
-                    message=message_for(rule.message, rule.kind, params),
+                    template=template_for(rule.message, rule.kind),
+                    params=params,
                     values={"deadline": str(period.end + timedelta(days=data_set.timely_days))},
                 )
             )
@@ -92,7 +93,8 @@ def evaluate(
                     unit_id=parent_id,
                     period=period.id,
                     key=SUMMARY,
-                    message=render(LATE_SUMMARY, summary),
+                    template=LATE_SUMMARY,
+                    params=summary,
                     values={"missing": missing, "total": total_by_parent[parent_id]},
                 )
             )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 
 from haucan.alerts.evaluation.context import Catalog, UnitInfo, Values
-from haucan.alerts.messages import message_for, number
+from haucan.alerts.messages import number, template_for
 from haucan.alerts.models import AlertRule, OutlierMethod
 from haucan.alerts.sync import Finding
 from haucan.core.periods import Period
@@ -54,34 +54,35 @@ def evaluate(
     by_pk = {u.pk: u for u in units}
     findings: list[Finding] = []
     if rule.method == OutlierMethod.MINMAX:
+        rows = MinMaxLimit.objects.filter(data_element_id__in=element_ids)
+        if not values.units.complete:
+            rows = rows.filter(unit_id__in=unit_ids)
         limits = {
-            (lim.unit_id, lim.data_element_id, lim.category_option_combo_id): lim
-            for lim in MinMaxLimit.objects.filter(
-                data_element_id__in=element_ids,
-                **({} if values.units.complete else {"unit_id__in": unit_ids}),
+            (u, de, coc): (low, high)
+            for u, de, coc, low, high in rows.values_list(
+                "unit_id", "data_element_id", "category_option_combo_id", "minimum", "maximum"
             )
         }
     threshold = rule.threshold if rule.threshold is not None else DEFAULT_Z
     for period in periods:
-        history_periods = [period.shift(-i) for i in range(1, rule.history + 1)]
-        for unit_id in sorted(values.units_with_values(period.id) & unit_ids):
-            cells = values.own(unit_id, period.id)
-            for (de, coc), x in sorted(cells.items()):
-                if de not in element_ids:
-                    continue
+        history_periods = [period.shift(-i).id for i in range(1, rule.history + 1)]
+        for de in sorted(element_ids):
+            current = values.series(period.id, de)
+            past = [values.series(p, de) for p in history_periods]
+            for unit_id, coc, x in sorted(
+                (u, c, v) for u in current.keys() & unit_ids for c, v in current[u].items()
+            ):
                 detail: str
                 if rule.method == OutlierMethod.MINMAX:
                     limit = limits.get((unit_id, de, coc))
-                    if limit is None or limit.minimum <= x <= limit.maximum:
+                    if limit is None or limit[0] <= x <= limit[1]:
                         continue
-                    expected = f"{number(limit.minimum)} – {number(limit.maximum)}"
+                    expected = f"{number(limit[0])} – {number(limit[1])}"
                     detail = "min-max"
-                    recorded = {"value": x, "min": limit.minimum, "max": limit.maximum}
+                    recorded = {"value": x, "min": limit[0], "max": limit[1]}
                 else:
                     history = [
-                        v
-                        for p in history_periods
-                        if (v := values.own(unit_id, p.id).get((de, coc))) is not None
+                        v for series in past if (v := series.get(unit_id, {}).get(coc)) is not None
                     ]
                     judged = modified_z(x, history)
                     if judged is None or abs(judged[0]) <= threshold:
@@ -108,7 +109,8 @@ def evaluate(
                         unit_id=unit_id,
                         period=period.id,
                         key=series_key(de, coc),
-                        message=message_for(rule.message, rule.kind, params),
+                        template=template_for(rule.message, rule.kind),
+                        params=params,
                         values=recorded,
                     )
                 )

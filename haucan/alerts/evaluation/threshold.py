@@ -12,14 +12,20 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from haucan.alerts.evaluation.compiled import Compiled, compile_expression
 from haucan.alerts.evaluation.context import Catalog, Cells, UnitInfo, Values
-from haucan.alerts.messages import message_for, number
+from haucan.alerts.messages import number, template_for
 from haucan.alerts.models import AlertRule, Comparison
 from haucan.alerts.sync import Finding
+from haucan.analytics.engine import run_query
+from haucan.analytics.query import AnalyticsQuery
 from haucan.catalog.models import Norm
 from haucan.core.errors import ValidationFailed
 from haucan.core.expressions import Expression, ExpressionError, Operand, parse_expression
 from haucan.core.periods import Period
+from haucan.core.scope import Scope
+
+SYSTEM = Scope.system("alerts.evaluation")
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": op.lt,
@@ -64,13 +70,15 @@ def left_text(rule: AlertRule) -> str:
 
 
 @dataclass(frozen=True)
-class Compiled:
+class Prepared:
     left: Expression
     right: Expression
     element_ids: frozenset[int]
+    left_fn: Compiled
+    right_fn: Compiled
 
 
-def compile_rule(rule: AlertRule, catalog: Catalog, on: date) -> Compiled:
+def compile_rule(rule: AlertRule, catalog: Catalog, on: date) -> Prepared:
     """Parse both sides (norms filled in for `on`); unknown elements are a clear error."""
     try:
         left = parse_expression(left_text(rule))
@@ -91,7 +99,13 @@ def compile_rule(rule: AlertRule, catalog: Catalog, on: date) -> Compiled:
             raise ValidationFailed(
                 _("The constant '%(c)s' does not exist.") % {"c": name}, field="compare_to"
             )
-    return Compiled(left, right, frozenset(ids))
+    return Prepared(
+        left,
+        right,
+        frozenset(ids),
+        compile_expression(left, catalog.constants),
+        compile_expression(right, catalog.constants),
+    )
 
 
 def operand_values(
@@ -115,9 +129,59 @@ def _number(value: object) -> float | None:
     return float(value)  # type: ignore[arg-type]
 
 
+CHUNK = 500  # units per analytics query
+
+
+def aggregated(
+    targets: list[UnitInfo],
+    periods: list[Period],
+    operands: frozenset[Operand],
+    catalog: Catalog,
+    *,
+    whole_levels: bool = False,
+) -> dict[tuple[int, str], dict[Operand, float | None]]:
+    """Operand values of units with descendants, from the analytics engine (its rollups and
+    each element's aggregation type): one query per level in a full evaluation (`whole_levels`),
+    else per chunk of units."""
+    items: dict[str, Operand] = {}
+    for operand in operands:
+        uid = catalog.element_uids[catalog.elements[operand.data_element]]
+        if operand.category_option_combo:
+            coc = catalog.combos.get(operand.category_option_combo)
+            if coc is None:
+                continue
+            uid = f"{uid}.{catalog.combo_uids[coc]}"
+        items[uid] = operand
+    found: dict[tuple[int, str], dict[Operand, float | None]] = {}
+    if not items or not targets:
+        return found
+    by_uid = {t.uid: t.pk for t in targets}
+    groups: list[tuple[str, ...]]
+    if whole_levels:  # every unit of these levels: name the levels, not 10,000 uids
+        groups = [(f"LEVEL-{d}",) for d in sorted({t.depth for t in targets})]
+    else:
+        uids = sorted(by_uid)
+        groups = [tuple(uids[i : i + CHUNK]) for i in range(0, len(uids), CHUNK)]
+    for ou in groups:
+        query = AnalyticsQuery(
+            dimensions=(
+                ("dx", tuple(sorted(items))),
+                ("ou", ou),
+                ("pe", tuple(p.id for p in periods)),
+            ),
+            skip_meta=True,
+        )
+        result = run_query(SYSTEM, query)
+        for (dx, unit_uid, pe), value in result.value_map().items():
+            if unit_uid in by_uid:
+                cell = found.setdefault((by_uid[unit_uid], pe), dict.fromkeys(operands))
+                cell[items[dx]] = value
+    return found
+
+
 def evaluate(
     rule: AlertRule,
-    compiled: Compiled,
+    compiled: Prepared,
     targets: list[UnitInfo],
     periods: list[Period],
     values: Values,
@@ -126,22 +190,31 @@ def evaluate(
     findings: list[Finding] = []
     compare = COMPARE[rule.operator]
     operands = compiled.left.operands() | compiled.right.operands()
+    leaves = [t for t in targets if values.units.is_leaf(t.pk)]
+    above = aggregated(
+        [t for t in targets if not values.units.is_leaf(t.pk)],
+        periods,
+        operands,
+        catalog,
+        whole_levels=values.units.complete,
+    )
     for period in periods:
-        sums = values.rolled_up(targets, period.id, set(compiled.element_ids))
+        known_by_unit: dict[int, dict[Operand, float | None]] = {}
+        for target in leaves:
+            cells = values.cells(target.pk, period.id, compiled.element_ids)
+            if cells:
+                known_by_unit[target.pk] = operand_values(operands, cells, catalog)
+        for (unit_id, period_id), aggregate in above.items():
+            if period_id == period.id:
+                known_by_unit[unit_id] = aggregate
         for target in targets:
-            cells = sums.get(target.pk)
-            if not cells:
+            found = known_by_unit.get(target.pk)
+            if found is None or not any(v is not None for v in found.values()):
                 continue
-            known = operand_values(operands, cells, catalog)
-            if not any(v is not None for v in known.values()):
-                continue
+            known = found
             try:
-                lv = _number(
-                    compiled.left.evaluate(known, constants=catalog.constants, days=period.days)
-                )
-                rv = _number(
-                    compiled.right.evaluate(known, constants=catalog.constants, days=period.days)
-                )
+                lv = _number(compiled.left_fn(known, period.days))
+                rv = _number(compiled.right_fn(known, period.days))
             except ExpressionError:
                 continue
             if lv is None or rv is None or not compare(lv, rv):
@@ -159,7 +232,8 @@ def evaluate(
                     unit_id=target.pk,
                     period=period.id,
                     key="",
-                    message=message_for(rule.message, rule.kind, params),
+                    template=template_for(rule.message, rule.kind),
+                    params=params,
                     values={"value": round(lv, 6), "limit": round(rv, 6)},
                 )
             )

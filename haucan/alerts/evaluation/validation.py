@@ -4,10 +4,12 @@ operators and missing values) run on each unit's own values, one alert per viola
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from haucan.alerts.evaluation.compiled import Compiled, compile_expression
 from haucan.alerts.evaluation.context import Catalog, UnitInfo, Values
 from haucan.alerts.evaluation.threshold import COMPARE, operand_values
-from haucan.alerts.messages import message_for, number
+from haucan.alerts.messages import number, template_for
 from haucan.alerts.models import AlertRule
 from haucan.alerts.sync import Finding
 from haucan.catalog.models import MissingValueStrategy, Operator, ValidationRule
@@ -28,17 +30,31 @@ _OPERATORS = {
 Checks = list[tuple[ValidationRule, Expression, Expression]]
 
 
-def checks_of(rule: AlertRule) -> Checks:
+def checks_of(rule: AlertRule, memo: dict[int, Checks] | None = None) -> Checks:
+    """The rule's validation checks; `memo` keeps each form's checks for one evaluation."""
     if rule.data_set is None:
         return []
-    chosen = rules_for(load_structure(rule.data_set))
+    memo = {} if memo is None else memo
+    if rule.data_set.pk not in memo:
+        memo[rule.data_set.pk] = rules_for(load_structure(rule.data_set))
+    chosen = memo[rule.data_set.pk]
     if rule.validation_rule_id is not None:
         chosen = [c for c in chosen if c[0].pk == rule.validation_rule_id]
     return chosen
 
 
-def _skip(strategy: str, known: Mapping[Operand, float | None], side: Expression) -> bool:
-    present = [known.get(o) is not None for o in side.operands()]
+@dataclass(frozen=True)
+class _Prepared:
+    check: ValidationRule
+    left: frozenset[Operand]
+    right: frozenset[Operand]
+    left_fn: Compiled
+    right_fn: Compiled
+    operator: str
+
+
+def _skip(strategy: str, known: Mapping[Operand, float | None], side: frozenset[Operand]) -> bool:
+    present = [known.get(o) is not None for o in side]
     if not present:
         return False
     if strategy == MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING:
@@ -49,19 +65,15 @@ def _skip(strategy: str, known: Mapping[Operand, float | None], side: Expression
 
 
 def _violated(
-    check: ValidationRule,
-    left: Expression,
-    right: Expression,
-    known: dict,
-    catalog: Catalog,
-    days: int,
+    p: _Prepared, known: Mapping[Operand, float | None], days: int
 ) -> tuple[float | None, float | None] | None:
-    """(left, right) when the check fails, else None."""
-    if _skip(check.left_missing, known, left) or _skip(check.right_missing, known, right):
+    """(left, right) when the check fails, else None (DHIS2's semantics)."""
+    check = p.check
+    if _skip(check.left_missing, known, p.left) or _skip(check.right_missing, known, p.right):
         return None
     if check.operator in (Operator.COMPULSORY_PAIR, Operator.EXCLUSIVE_PAIR):
-        has_left = any(known.get(o) is not None for o in left.operands())
-        has_right = any(known.get(o) is not None for o in right.operands())
+        has_left = any(known.get(o) is not None for o in p.left)
+        has_right = any(known.get(o) is not None for o in p.right)
         ok = (
             has_left == has_right
             if check.operator == Operator.COMPULSORY_PAIR
@@ -69,14 +81,13 @@ def _violated(
         )
         return None if ok else (None, None)
     try:
-        lv = left.evaluate(known, constants=catalog.constants, days=days)
-        rv = right.evaluate(known, constants=catalog.constants, days=days)
+        lv, rv = p.left_fn(known, days), p.right_fn(known, days)
     except ExpressionError:
         return None
     if lv is None or rv is None:
         return None
     a, b = float(lv), float(rv)
-    return None if COMPARE[_OPERATORS[Operator(check.operator)]](a, b) else (a, b)
+    return None if COMPARE[p.operator](a, b) else (a, b)
 
 
 def element_ids(checks: Checks, catalog: Catalog) -> set[int]:
@@ -98,13 +109,25 @@ def evaluate(
 ) -> list[Finding]:
     by_pk = {u.pk: u for u in units}
     findings: list[Finding] = []
+    prepared = [
+        _Prepared(
+            check,
+            left.operands(),
+            right.operands(),
+            compile_expression(left, catalog.constants),
+            compile_expression(right, catalog.constants),
+            _OPERATORS.get(Operator(check.operator), "=="),
+        )
+        for check, left, right in checks
+    ]
     for period in periods:
-        for unit_id in sorted(values.units_with_values(period.id) & by_pk.keys()):
-            cells = values.own(unit_id, period.id)
-            for check, left, right in checks:
-                operands = left.operands() | right.operands()
-                known = operand_values(operands, cells, catalog)
-                failed = _violated(check, left, right, known, catalog, period.days)
+        elements = element_ids(checks, catalog)
+        for unit_id in sorted(values.units_with(period.id, elements) & by_pk.keys()):
+            cells = values.cells(unit_id, period.id, elements)
+            for p in prepared:
+                check = p.check
+                known = operand_values(p.left | p.right, cells, catalog)
+                failed = _violated(p, known, period.days)
                 if failed is None:
                     continue
                 lv, rv = failed
@@ -122,7 +145,8 @@ def evaluate(
                         unit_id=unit_id,
                         period=period.id,
                         key=check.code,
-                        message=message_for(rule.message, rule.kind, params),
+                        template=template_for(rule.message, rule.kind),
+                        params=params,
                         values={"left": lv, "right": rv},
                     )
                 )
