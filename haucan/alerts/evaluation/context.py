@@ -119,6 +119,7 @@ class Catalog:
             self.combo_names[pk] = name
             self.combo_uids[pk] = uid
         self.checks: dict[int, Any] = {}  # form id -> its validation checks (validation.py)
+        self.forms: dict[tuple[int, ...], str] = {}  # element ids -> a form holding them
         self.constants: dict[str, float] = {}
         for code, uid, value in Constant.objects.values_list("code", "uid", "value"):
             self.constants[code] = self.constants[uid] = value

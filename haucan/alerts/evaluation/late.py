@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+from haucan.alerts.evaluation import links
 from haucan.alerts.evaluation.context import Units
 from haucan.alerts.messages import LATE_SUMMARY, template_for
 from haucan.alerts.models import AlertRule
@@ -75,6 +76,7 @@ def evaluate(
                     template=template_for(rule.message, rule.kind),
                     params=params,
                     values={"deadline": str(period.end + timedelta(days=data_set.timely_days))},
+                    link=links.to_data(data_set.code, info.uid, period.id),
                 )
             )
         for parent_id, missing in sorted(late_by_parent.items()):
@@ -96,6 +98,14 @@ def evaluate(
                     template=LATE_SUMMARY,
                     params=summary,
                     values={"missing": missing, "total": total_by_parent[parent_id]},
+                    link=links.to_data(
+                        data_set.code, _uid(units, parent_id), period.id, own_values=False
+                    ),
                 )
             )
     return findings
+
+
+def _uid(units: Units, pk: int) -> str:
+    info = units.by_pk.get(pk)
+    return info.uid if info else ""

@@ -12,6 +12,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from haucan.alerts.evaluation import links
 from haucan.alerts.evaluation.compiled import Compiled, compile_expression
 from haucan.alerts.evaluation.context import Catalog, Cells, UnitInfo, Values
 from haucan.alerts.messages import number, template_for
@@ -191,6 +192,7 @@ def evaluate(
     compare = COMPARE[rule.operator]
     operands = compiled.left.operands() | compiled.right.operands()
     leaves = [t for t in targets if values.units.is_leaf(t.pk)]
+    form = links.form_of(rule, compiled.element_ids, catalog)
     above = aggregated(
         [t for t in targets if not values.units.is_leaf(t.pk)],
         periods,
@@ -235,6 +237,9 @@ def evaluate(
                     template=template_for(rule.message, rule.kind),
                     params=params,
                     values={"value": round(lv, 6), "limit": round(rv, 6)},
+                    link=links.to_data(
+                        form, target.uid, period.id, own_values=values.units.is_leaf(target.pk)
+                    ),
                 )
             )
     return findings

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from haucan.alerts.evaluation import links
 from haucan.alerts.evaluation.compiled import Compiled, compile_expression
 from haucan.alerts.evaluation.context import Catalog, UnitInfo, Values
 from haucan.alerts.evaluation.threshold import COMPARE, operand_values
@@ -120,6 +121,7 @@ def evaluate(
         )
         for check, left, right in checks
     ]
+    form = rule.data_set.code if rule.data_set else ""
     for period in periods:
         elements = element_ids(checks, catalog)
         for unit_id in sorted(values.units_with(period.id, elements) & by_pk.keys()):
@@ -148,6 +150,7 @@ def evaluate(
                         template=template_for(rule.message, rule.kind),
                         params=params,
                         values={"left": lv, "right": rv},
+                        link=links.to_data(form, by_pk[unit_id].uid, period.id),
                     )
                 )
     return findings

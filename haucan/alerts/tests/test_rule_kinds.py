@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.urls import reverse
+
 from haucan.alerts.evaluation import evaluate_all
 from haucan.alerts.models import Alert, AlertRule, AlertStatus, AlertTransition
 from haucan.alerts.services import clear_event, raise_event
@@ -73,6 +75,8 @@ def test_threshold_against_a_catalog_constant_and_an_operand(
     put(world.battalion_b, "202611", {("PET_STOCK", "FUEL_1"): 60})
     evaluate_all(SYSTEM, today=TODAY, rules=[rule])
     assert rows("A92_RESERVE") == [("F324-E1-D1", "202611", "", "open")]
+    link = Alert.objects.get(code="A92_RESERVE").link  # the entry screen of the cell's form
+    assert link == f"{reverse('entry')}?ds=PET_MONTHLY&ou={world.battalion_a.uid}&pe=202611"
 
 
 def test_lifecycle_resolves_when_fixed_reopens_when_back_and_never_duplicates(
