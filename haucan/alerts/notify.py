@@ -17,10 +17,16 @@ from haucan.alerts.models import Alert, Notification
 from haucan.alerts.recipients import recipients
 from haucan.core.scope import Scope
 
+CHUNK = 2000  # alerts per round of queries (keeps every IN list far below SQLite's limit)
+
 
 def notify(scope: Scope, alerts: Iterable[Alert]) -> int:
     """Deliver `alerts` (just opened or reopened) in-app; returns the notifications written."""
     alerts = list(alerts)
+    return sum(_notify(alerts[i : i + CHUNK]) for i in range(0, len(alerts), CHUNK))
+
+
+def _notify(alerts: list[Alert]) -> int:
     if not alerts:
         return 0
     now = timezone.now()
