@@ -18,13 +18,20 @@ from datetime import date
 from django.utils import timezone, translation
 
 from haucan.alerts.evaluation import late, outlier, threshold, validation
-from haucan.alerts.evaluation.context import Catalog, Units, Values, periods_checked
+from haucan.alerts.evaluation.context import (
+    Catalog,
+    UnitInfo,
+    Units,
+    Values,
+    periods_checked,
+)
 from haucan.alerts.models import Alert, AlertRule, RuleKind
 from haucan.alerts.notify import notify
 from haucan.alerts.queries import ACTIVE
 from haucan.alerts.sync import Finding, SyncResult, Universe, sync_rule
 from haucan.core.arrivals import Arrival
 from haucan.core.errors import ValidationFailed
+from haucan.core.expressions import Operand
 from haucan.core.periods import Period, PeriodError, parse_period
 from haucan.core.scope import Scope
 from haucan.org.models import Unit
@@ -89,6 +96,7 @@ def evaluate_all(
     units = Units.everything()
     values = Values(units)
     catalog = Catalog()
+    _prefetch_for_all(chosen, today, units, values, catalog)
     with translation.override("vi"):
         for rule in chosen:
             try:
@@ -170,6 +178,11 @@ def evaluate_arrivals(
             status__in=ACTIVE,
         ).values_list("code", flat=True)
     )
+    arrival_periods = sorted({a.period for a in value_arrivals})
+    changed_paths = [units.by_pk[u].path for u in changed_units if u in units.by_pk]
+    changed_elements = {e for a in value_arrivals for e in a.element_ids}
+    values.load(arrival_periods, changed_elements, changed_paths)  # one query for all rules
+    _prefetch_for_arrivals(rules, today, value_arrivals, units, values, catalog)
     with translation.override("vi"):
         for rule in rules:
             try:
@@ -182,6 +195,104 @@ def evaluate_arrivals(
             report.rules += touched
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _prefetch_for_arrivals(
+    rules: list[AlertRule],
+    today: date,
+    value_arrivals: list[Arrival],
+    units: Units,
+    values: Values,
+    catalog: Catalog,
+) -> None:
+    """One analytics query for the aggregates of every touched threshold rule, and one read of
+    the outlier rules' history, instead of one of each per rule."""
+    operands: set[Operand] = set()
+    upper: dict[int, UnitInfo] = {}
+    periods: set[str] = set()
+    history: set[str] = set()
+    history_elements: set[int] = set()
+    changed = {e for a in value_arrivals for e in a.element_ids}
+    for rule in rules:
+        if rule.kind == RuleKind.OUTLIER and rule.period_type:
+            elements = {e.pk for e in rule.elements.all()} & changed
+            for period_id in _by_period(value_arrivals, rule.period_type, elements):
+                history.update(outlier.history_periods(rule, [parse_period(period_id)]))
+                history_elements |= elements
+            continue
+        if rule.kind != RuleKind.THRESHOLD:
+            continue
+        try:
+            compiled = threshold.compile_rule(rule, catalog, today)
+        except ValidationFailed:
+            continue
+        touched = _by_period(value_arrivals, rule.period_type, set(compiled.element_ids))
+        if not touched:
+            continue
+        operands |= compiled.left.operands() | compiled.right.operands()
+        for period_id, unit_ids in touched.items():
+            periods.add(period_id)
+            for pk in unit_ids:
+                if pk not in units.by_pk:
+                    continue
+                for path in _ancestry(units.by_pk[pk].path):
+                    info = units.by_path.get(path)
+                    wanted = not rule.levels or (info is not None and info.depth in rule.levels)
+                    if info is not None and not units.is_leaf(info.pk) and wanted:
+                        upper[info.pk] = info
+    if history_elements:
+        paths = [units.by_pk[a.unit_id].path for a in value_arrivals if a.unit_id in units.by_pk]
+        values.load(sorted(history), history_elements, paths)
+    if operands and upper:
+        threshold.prefetch(
+            values,
+            list(upper.values()),
+            [parse_period(p) for p in sorted(periods)],
+            frozenset(operands),
+            catalog,
+        )
+
+
+def _prefetch_for_all(
+    rules: list[AlertRule], today: date, units: Units, values: Values, catalog: Catalog
+) -> None:
+    """The full evaluation's reads, once for all rules: the values of every element the
+    threshold and validation rules use, and the aggregates of every level they look at."""
+    operands: set[Operand] = set()
+    levels: set[int] = set()
+    everything = False
+    periods: dict[str, Period] = {}
+    element_ids: set[int] = set()
+    for rule in rules:
+        if rule.kind == RuleKind.VALIDATION and rule.data_set is not None:
+            checks = validation.checks_of(rule, catalog.checks)
+            for p in periods_checked(rule.data_set.period_type, today, rule.lookback):
+                periods.setdefault(p.id, p)
+            element_ids |= validation.element_ids(checks, catalog)
+            continue
+        if rule.kind != RuleKind.THRESHOLD:
+            continue
+        try:
+            compiled = threshold.compile_rule(rule, catalog, today)
+        except ValidationFailed:
+            continue
+        operands |= compiled.left.operands() | compiled.right.operands()
+        element_ids |= compiled.element_ids
+        for p in periods_checked(rule.period_type, today, rule.lookback):
+            periods.setdefault(p.id, p)
+        if rule.levels:
+            levels |= set(rule.levels)
+        else:
+            everything = True
+    if element_ids:
+        values.load(sorted(periods), element_ids)
+    upper = [
+        u
+        for u in (units.by_pk.values() if everything else units.at_levels(levels))
+        if not units.is_leaf(u.pk)
+    ]
+    if operands and upper:
+        threshold.prefetch(values, upper, list(periods.values()), frozenset(operands), catalog)
 
 
 def _by_period(

@@ -119,7 +119,7 @@ class Catalog:
             self.combo_names[pk] = name
             self.combo_uids[pk] = uid
         self.checks: dict[int, Any] = {}  # form id -> its validation checks (validation.py)
-        self.forms: dict[tuple[int, ...], str] = {}  # element ids -> a form holding them
+        self.forms: dict[int, str] = {}  # element id -> the first form holding it (links.py)
         self.constants: dict[str, float] = {}
         for code, uid, value in Constant.objects.values_list("code", "uid", "value"):
             self.constants[code] = self.constants[uid] = value
@@ -138,6 +138,9 @@ class Values:
         self.units = units
         self._by_element: dict[tuple[str, int], dict[int, dict[int, float]]] = defaultdict(dict)
         self._loaded: dict[tuple[str, str], set[int]] = defaultdict(set)
+        # (unit pk, period id) -> operand -> value, for units with descendants (analytics)
+        self.aggregates: dict[tuple[int, str], dict[Any, float | None]] = {}
+        self.aggregated_keys: set[tuple[int, str, Any]] = set()
 
     def load(
         self, periods: Iterable[str], element_ids: Iterable[int], subtrees: Iterable[str] = ()
@@ -146,37 +149,45 @@ class Values:
         in the subtrees rooted at the paths `subtrees`."""
         wanted = set(element_ids)
         roots = ["/"] if self.units.complete else sorted(set(subtrees), key=len)
-        for period in set(periods):
-            for root in roots:
+        for root in roots:
+            missing_by_period: dict[str, set[int]] = {}
+            for period in set(periods):
                 covered: set[int] = set()
                 for (p, path), ids in self._loaded.items():
                     if p == period and root.startswith(path):
                         covered |= ids
-                missing = wanted - covered
-                if not missing:
-                    continue
-                # Raw SQL: this reads up to a million rows in a full evaluation, and the ORM's
-                # per-row conversions would triple the time. Only integers reach the query.
-                id_list = ",".join(str(int(i)) for i in sorted(missing))
-                sql = (
-                    f"SELECT v.unit_id, v.data_element_id, v.category_option_combo_id, "  # noqa: S608
-                    f"v.numeric_value FROM {VALUES} v"
-                    + (f" JOIN {UNITS} u ON u.id = v.unit_id" if root != "/" else "")
-                    + f" WHERE v.period = %s AND v.data_element_id IN ({id_list})"
-                    " AND v.deleted = %s AND v.numeric_value IS NOT NULL"
-                    + (" AND u.path LIKE %s" if root != "/" else "")
-                )
-                params: list[str | bool] = [period, False]
-                if root != "/":  # paths are "/" and alphanumeric uids: no LIKE escapes
-                    params.append(root + "%")
-                by_element = self._by_element
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
-                    while rows := cursor.fetchmany(20_000):
-                        for unit_id, de, coc, number in rows:
-                            combos = by_element[(period, de)].setdefault(unit_id, {})
-                            combos[coc] = combos.get(coc, 0.0) + number
+                if wanted - covered:
+                    missing_by_period[period] = wanted - covered
+            if not missing_by_period:
+                continue
+            missing = set().union(*missing_by_period.values())
+            self._read(root, sorted(missing_by_period), missing)
+            for period in missing_by_period:
                 self._loaded[(period, root)] |= missing
+
+    def _read(self, root: str, periods: list[str], missing: set[int]) -> None:
+        # Raw SQL: a full evaluation reads up to a million rows, and the ORM's per-row
+        # conversions would triple the time. Only integers and bound parameters reach the query.
+        id_list = ",".join(str(int(i)) for i in sorted(missing))
+        marks = ",".join(["%s"] * len(periods))
+        sql = (
+            "SELECT v.unit_id, v.data_element_id, v.category_option_combo_id, "  # noqa: S608
+            f"v.numeric_value, v.period FROM {VALUES} v"
+            + (f" JOIN {UNITS} u ON u.id = v.unit_id" if root != "/" else "")
+            + f" WHERE v.period IN ({marks}) AND v.data_element_id IN ({id_list})"
+            " AND v.deleted = %s AND v.numeric_value IS NOT NULL"
+            + (" AND u.path LIKE %s" if root != "/" else "")
+        )
+        params: list[str | bool] = [*periods, False]
+        if root != "/":  # paths are "/" and alphanumeric uids: no LIKE escapes
+            params.append(root + "%")
+        by_element = self._by_element
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(20_000):
+                for unit_id, de, coc, number, period in rows:
+                    combos = by_element[(period, de)].setdefault(unit_id, {})
+                    combos[coc] = combos.get(coc, 0.0) + number  # summed over option combos
 
     def cells(self, unit_id: int, period: str, elements: Iterable[int]) -> Cells:
         found: Cells = {}

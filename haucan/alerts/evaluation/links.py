@@ -17,16 +17,13 @@ def form_of(rule: AlertRule, element_ids: Iterable[int], catalog: Catalog) -> st
     """The rule's form, or the first form (by code) that holds one of its elements."""
     if rule.data_set is not None:
         return rule.data_set.code
-    ids = tuple(sorted(set(element_ids)))
-    if ids not in catalog.forms:
-        catalog.forms[ids] = (
-            DataSetElement.objects.filter(data_element_id__in=ids)
-            .order_by("data_set__code")
-            .values_list("data_set__code", flat=True)
-            .first()
-            or ""
-        )
-    return catalog.forms[ids]
+    if not catalog.forms:  # element id -> the first form (by code) holding it, one query
+        for element_id, code in DataSetElement.objects.order_by("data_set__code").values_list(
+            "data_element_id", "data_set__code"
+        ):
+            catalog.forms.setdefault(element_id, code)
+        catalog.forms.setdefault(0, "")  # loaded, even when no form exists
+    return next((catalog.forms[e] for e in sorted(element_ids) if e in catalog.forms), "")
 
 
 def to_data(form: str, unit_uid: str, period: str, *, own_values: bool = True) -> str:

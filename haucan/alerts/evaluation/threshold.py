@@ -180,6 +180,32 @@ def aggregated(
     return found
 
 
+def prefetch(
+    values: Values,
+    upper: list[UnitInfo],
+    periods: list[Period],
+    operands: frozenset[Operand],
+    catalog: Catalog,
+) -> None:
+    """Ask analytics, once, for what is not cached yet; several rules share one query when
+    their operands are prefetched together (see evaluation/__init__.py)."""
+    missing = {
+        o
+        for o in operands
+        for t in upper
+        for p in periods
+        if (t.pk, p.id, o) not in values.aggregated_keys
+    }
+    if not missing or not upper:
+        return
+    found = aggregated(
+        upper, periods, frozenset(missing), catalog, whole_levels=values.units.complete
+    )
+    for (unit_pk, period_id), cells in found.items():
+        values.aggregates.setdefault((unit_pk, period_id), {}).update(cells)
+    values.aggregated_keys.update((t.pk, p.id, o) for o in missing for t in upper for p in periods)
+
+
 def evaluate(
     rule: AlertRule,
     compiled: Prepared,
@@ -193,13 +219,14 @@ def evaluate(
     operands = compiled.left.operands() | compiled.right.operands()
     leaves = [t for t in targets if values.units.is_leaf(t.pk)]
     form = links.form_of(rule, compiled.element_ids, catalog)
-    above = aggregated(
-        [t for t in targets if not values.units.is_leaf(t.pk)],
-        periods,
-        operands,
-        catalog,
-        whole_levels=values.units.complete,
-    )
+    upper = [t for t in targets if not values.units.is_leaf(t.pk)]
+    prefetch(values, upper, periods, operands, catalog)
+    above = {
+        (t.pk, p.id): {o: values.aggregates.get((t.pk, p.id), {}).get(o) for o in operands}
+        for t in upper
+        for p in periods
+        if (t.pk, p.id) in values.aggregates
+    }
     for period in periods:
         known_by_unit: dict[int, dict[Operand, float | None]] = {}
         for target in leaves:
