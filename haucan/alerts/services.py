@@ -14,13 +14,23 @@ clearing one that is not active does nothing. The core never imports a module; m
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
-from haucan.alerts.models import Alert, AlertKind, AlertStatus, Severity
+from haucan.alerts.models import (
+    Alert,
+    AlertKind,
+    AlertRule,
+    AlertStatus,
+    AlertTransition,
+    RuleKind,
+    Severity,
+)
+from haucan.alerts.notify import notify
 from haucan.audit import services as audit
 from haucan.core.scope import Domain, Scope
 from haucan.org.models import Unit
@@ -48,11 +58,21 @@ def raise_event(
     link: str = "",
     kind: AlertKind | str = AlertKind.EVENT,
 ) -> Alert:
-    """Open the condition's alert, refresh it while it is active, or reopen it once resolved."""
+    """Open the condition's alert, refresh it while it is active, or reopen it once resolved.
+
+    An active AlertRule of kind "domain event" whose event code is `code` sets the severity and
+    the recipients; without one the module's severity and the default recipients apply."""
     now = timezone.now()
+    rule = (
+        AlertRule.objects.filter(kind=RuleKind.EVENT, event_code=code, active=True).first()
+        if str(kind) == AlertKind.EVENT
+        else None
+    )
     fields = {
         "kind": str(kind),
-        "severity": str(severity),
+        "severity": rule.severity if rule is not None else str(severity),
+        "rule": rule,
+        "rule_version": rule.version if rule is not None else None,
         "domain": str(domain),
         "message": render_message(message, params),
         "values": dict(values or {}),
@@ -77,6 +97,8 @@ def raise_event(
                 )
             else:
                 audit.record(scope, "alerts.open", alert, {"code": code, "period": period})
+                _step(scope, alert, "open", now)
+                notify(scope, [alert])
                 return alert
         reopened = alert.status == AlertStatus.RESOLVED
         for name, value in fields.items():
@@ -102,6 +124,8 @@ def raise_event(
         alert.save(update_fields=update)
         if reopened:
             audit.record(scope, "alerts.reopen", alert, {"code": code, "period": period})
+            _step(scope, alert, "reopen", now)
+            notify(scope, [alert])
         return alert
 
 
@@ -123,4 +147,11 @@ def clear_event(
         alert.resolved_at = timezone.now()
         alert.save(update_fields=["status", "resolved_at"])
         audit.record(scope, "alerts.resolve", alert, {"code": code, "period": period})
+        _step(scope, alert, "resolve", alert.resolved_at)
         return alert
+
+
+def _step(scope: Scope, alert: Alert, action: str, at: datetime, note: str = "") -> None:
+    AlertTransition.objects.create(
+        alert=alert, action=action, status=alert.status, by=scope.username, at=at, note=note
+    )

@@ -412,15 +412,26 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """django-tasks' database worker: tasks are rows, so no broker is needed (DESIGN.md §3)."""
+    """django-tasks' database worker: tasks are rows, so no broker is needed (DESIGN.md §3).
+
+    Beside it runs our scheduler of periodic jobs (haucan.alerts.scheduler: the daily alert
+    evaluation, e-mail digests and retries), unless --no-scheduler; with --batch, the due jobs
+    are enqueued once before the queue is drained."""
     from django.core.management import call_command
 
+    from haucan.alerts import scheduler
     from haucan.config.recovery import requeue_orphaned_tasks, worker_id
 
     # Tasks a killed worker left RUNNING run again (haucan.config.recovery).
     requeued = requeue_orphaned_tasks()
     if requeued:
         print(f"Requeued {len(requeued)} task(s) of a worker that stopped mid-task.")
+    stop = None
+    if args.batch:
+        if not args.no_scheduler:
+            scheduler.tick()
+    elif not args.no_scheduler:
+        stop = scheduler.start(interval=args.schedule_interval)
     options: dict[str, object] = {
         "interval": args.interval,
         "no_startup_delay": True,
@@ -428,7 +439,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     }
     if args.batch:
         options["batch"] = True
-    call_command("db_worker", **options)
+    try:
+        call_command("db_worker", **options)
+    finally:
+        if stop is not None:
+            stop.set()
     return 0
 
 
@@ -520,9 +535,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="the file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("worker", help="run background jobs (asynchronous imports) until stopped")
+    p = sub.add_parser(
+        "worker", help="run background jobs (imports, alert evaluation, e-mail) and the scheduler"
+    )
     p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    p.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the periodic jobs in this worker"
+    )
+    p.add_argument(
+        "--schedule-interval", type=float, default=30.0, help="seconds between scheduler ticks"
+    )
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("backup", help="snapshot the database while it runs (with a manifest)")

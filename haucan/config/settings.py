@@ -272,6 +272,25 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- Background work ------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- E-mail of alerts (SMTP; off unless HAUCAN_EMAIL_HOST is set) ------------------------------
+EMAIL_HOST = env_str("HAUCAN_EMAIL_HOST", "")
+EMAIL_PORT = env_int("HAUCAN_EMAIL_PORT", 587, minimum=1)
+EMAIL_USE_SSL = env_bool("HAUCAN_EMAIL_USE_SSL", False)  # implicit TLS (port 465)
+EMAIL_USE_TLS = env_bool("HAUCAN_EMAIL_USE_TLS", not EMAIL_USE_SSL)  # STARTTLS
+EMAIL_HOST_USER = env_str("HAUCAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("HAUCAN_EMAIL_PASSWORD") or ""
+EMAIL_TIMEOUT = env_int("HAUCAN_EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("HAUCAN_EMAIL_FROM", "Hau Can So <haucan@localhost>")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+HAUCAN_EMAIL_ENABLED = bool(EMAIL_HOST)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("HAUCAN_EMAIL_USE_TLS and HAUCAN_EMAIL_USE_SSL exclude each other")
+# The address people open links in e-mails at, e.g. https://haucan.example.vn (no trailing /).
+HAUCAN_SITE_URL = env_str("HAUCAN_SITE_URL", "")
+# Arrivals of at most this many cells are evaluated in-process right after the commit (so no
+# worker is needed for a form); larger ones go to `haucan worker`. 0 sends all to the worker.
+HAUCAN_ALERTS_INLINE_CELLS = env_int("HAUCAN_ALERTS_INLINE_CELLS", 500, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from haucan.dashboards import views
+from haucan.dashboards import situation, views
 
 app_name = "dashboards"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.dashboard_create, name="create"),
     path("builder/", views.builder, name="builder"),
+    path("situation/", situation.situation, name="situation"),
     path("builder/preview/", views.builder_preview, name="builder_preview"),
     path("builder/save/", views.builder_save, name="builder_save"),
     path("item/<str:uid>/data/", views.item_data, name="item_data"),

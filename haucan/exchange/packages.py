@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from haucan.alerts import rules as alert_rules
 from haucan.audit import services as audit
 from haucan.catalog import services as catalog
 from haucan.catalog.models import (
@@ -152,6 +153,7 @@ def export_package(scope: Scope, *, include: Iterable[str] = SECTION_KEYS) -> di
         ]
     if "catalog" in wanted:
         doc.update(_export_catalog(scope))
+        doc["alertRules"] = alert_rules.export_rules()
     if "norms" in wanted:
         doc["normSets"] = [
             _clean(
@@ -455,6 +457,7 @@ ORDER = (
     "indicators",
     "validationRules",
     "normSets",
+    "alertRules",
 )
 
 
@@ -525,6 +528,7 @@ class _Importer:
             ("indicators", self.indicator),
             ("validationRules", self.validation_rule),
             ("normSets", self.norm_set),
+            ("alertRules", self.alert_rule),  # haucan.alerts owns their format
         ]
         for kind, step in steps:
             specs = self.doc.get(kind, [])
@@ -544,6 +548,9 @@ class _Importer:
                     self.fail("code", _("The object clashes with an existing one (same code?)."))
             if kind == "categoryOptionCombos":
                 self._name_new_option_combos()
+
+    def alert_rule(self, spec: dict[str, Any]) -> None:
+        self.report.count(self.kind, alert_rules.import_rule(self.scope, spec))
 
     def key(self) -> str:
         return str(self.spec.get("id") or self.spec.get("code") or "")

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from haucan.alerts.queries import unread_count
 from haucan.core.scope import Action
 
 
@@ -29,4 +30,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_can_approve": scope.can_any(Action.APPROVE),
         "nav_is_admin": scope.is_admin,
         "nav_entry_url": _entry_url() if can_enter else None,
+        # Unread warnings sent to the user that are still open: one COUNT query per page.
+        "nav_alert_count": unread_count(scope),
     }

@@ -248,15 +248,15 @@ def test_clerk_gets_404_not_403_for_a_sibling_reorganisation(login: Login, world
 
 def test_tree_root_query_count(login: Login, world: World, django_assert_num_queries) -> None:
     client = login("commander")
-    # session, user, scope (assignments), roots, child counts
-    with django_assert_num_queries(5):
+    # session, user, scope (assignments), roots, child counts, the navigation's warning count
+    with django_assert_num_queries(6):
         response = client.get("/units/")
     assert response.status_code == 200
 
 
 def test_unit_detail_query_count(login: Login, world: World, django_assert_num_queries) -> None:
     client = login("commander")
-    # session, user, scope, unit, levels, ancestors, children, history, forms
-    with django_assert_num_queries(9):
+    # session, user, scope, unit, levels, ancestors, children, history, forms, warning count
+    with django_assert_num_queries(10):
         response = client.get(f"/units/{world.regiment_a.uid}/")
     assert response.status_code == 200

@@ -85,6 +85,7 @@ from haucan.catalog.models import (
     Option,
 )
 from haucan.catalog.services import DEFAULT_CODE
+from haucan.core import arrivals
 from haucan.core.errors import PermissionDenied, ValidationFailed
 from haucan.core.periods import Period, PeriodError, PeriodType, parse_period, period_of
 from haucan.core.scope import Action, Domain, Scope
@@ -1149,6 +1150,7 @@ class _Writer:
                 ),
             )
             clock.outbox += time.perf_counter() - t2
+        arrivals.cells_changed((k[2], k[1], k[0]) for k, _p, old, new in changes if old != new)
         for cell, _p in touched.values():
             cell.dirty = False
 

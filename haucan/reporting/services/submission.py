@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haucan.audit import services as audit
+from haucan.core import arrivals
 from haucan.core.errors import Conflict, PermissionDenied, ValidationFailed
 from haucan.core.scope import Action, Domain, Scope
 from haucan.reporting.models import CompleteRegistration, DataValue
@@ -81,6 +82,7 @@ def submit_report(scope: Scope, target: Target, *, override_reason: str = "") ->
         target.unit,
         {"form": target.data_set.code, "period": target.period.id, "on_time": registration.on_time},
     )
+    arrivals.report_submitted(target.unit.pk, target.period.id, target.data_set.pk)
     return SubmitResult(registration, violations)
 
 
@@ -115,6 +117,7 @@ def reopen_report(scope: Scope, target: Target, *, reason: str) -> CompleteRegis
         target.unit,
         {"form": target.data_set.code, "period": target.period.id, "reason": reason},
     )
+    arrivals.report_submitted(target.unit.pk, target.period.id, target.data_set.pk)
     return CompleteRegistration.objects.get(
         data_set=target.data_set,
         period=target.period.id,

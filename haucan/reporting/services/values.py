@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from haucan.catalog.models import CategoryOptionCombo, DataSet
 from haucan.catalog.services import default_option_combo
+from haucan.core import arrivals
 from haucan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from haucan.core.periods import Period, PeriodError, PeriodType, parse_period, period_of
 from haucan.core.scope import Action, Domain, Scope
@@ -500,6 +501,9 @@ def _write(
         )
         for dv, before in numeric_changes
         if before != (after := None if dv.deleted else dv.numeric_value)
+    )
+    arrivals.cells_changed(
+        (dv.unit_id, dv.period, dv.data_element_id) for dv, _before in numeric_changes
     )
     for dv in (*to_create, *to_update):
         result.versions[(dv.data_element_id, dv.category_option_combo_id)] = dv.version

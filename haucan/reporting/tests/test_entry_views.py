@@ -334,7 +334,7 @@ def _widen(form, extra_rows: int) -> None:
         DataSetElement.objects.create(data_set=form.data_set, data_element=element)
 
 
-ENTRY_PAGE_QUERIES = 18  # +1: the approval workflow lookup
+ENTRY_PAGE_QUERIES = 19  # +1: the approval workflow lookup, +1: the nav warning count
 
 
 def test_entry_page_query_count_does_not_grow_with_cells(

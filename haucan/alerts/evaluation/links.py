@@ -1,0 +1,37 @@
+"""Links from an alert to the data behind it: the entry screen of the form, unit and period for
+a unit's own values, the completeness page of the form for a unit above (whose value is a sum)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+
+from haucan.alerts.evaluation.context import Catalog
+from haucan.alerts.models import AlertRule
+from haucan.catalog.models import DataSetElement
+
+
+def form_of(rule: AlertRule, element_ids: Iterable[int], catalog: Catalog) -> str:
+    """The rule's form, or the first form (by code) that holds one of its elements."""
+    if rule.data_set is not None:
+        return rule.data_set.code
+    if not catalog.forms:  # element id -> the first form (by code) holding it, one query
+        for element_id, code in DataSetElement.objects.order_by("data_set__code").values_list(
+            "data_element_id", "data_set__code"
+        ):
+            catalog.forms.setdefault(element_id, code)
+        catalog.forms.setdefault(0, "")  # loaded, even when no form exists
+    return next((catalog.forms[e] for e in sorted(element_ids) if e in catalog.forms), "")
+
+
+def to_data(form: str, unit_uid: str, period: str, *, own_values: bool = True) -> str:
+    if not form:
+        return ""
+    try:
+        if own_values:
+            return f"{reverse('entry')}?{urlencode({'ds': form, 'ou': unit_uid, 'pe': period})}"
+        return f"{reverse('completeness')}?{urlencode({'ds': form, 'ou': unit_uid, 'pe': period})}"
+    except NoReverseMatch:  # pragma: no cover - reporting's pages are always installed
+        return ""

@@ -1,0 +1,156 @@
+"""Validation rules as alerts: the form's rules (haucan.reporting.validation, DHIS2's semantics for
+operators and missing values) run on each unit's own values, one alert per violated rule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from haucan.alerts.evaluation import links
+from haucan.alerts.evaluation.compiled import Compiled, compile_expression
+from haucan.alerts.evaluation.context import Catalog, UnitInfo, Values
+from haucan.alerts.evaluation.threshold import COMPARE, operand_values
+from haucan.alerts.messages import number, template_for
+from haucan.alerts.models import AlertRule
+from haucan.alerts.sync import Finding
+from haucan.catalog.models import MissingValueStrategy, Operator, ValidationRule
+from haucan.core.expressions import Expression, ExpressionError, Operand
+from haucan.core.periods import Period
+from haucan.reporting.structure import load_structure
+from haucan.reporting.validation import rules_for
+
+_OPERATORS = {
+    Operator.EQUAL_TO: "==",
+    Operator.NOT_EQUAL_TO: "!=",
+    Operator.GREATER_THAN: ">",
+    Operator.GREATER_THAN_OR_EQUAL_TO: ">=",
+    Operator.LESS_THAN: "<",
+    Operator.LESS_THAN_OR_EQUAL_TO: "<=",
+}
+
+Checks = list[tuple[ValidationRule, Expression, Expression]]
+
+
+def checks_of(rule: AlertRule, memo: dict[int, Checks] | None = None) -> Checks:
+    """The rule's validation checks; `memo` keeps each form's checks for one evaluation."""
+    if rule.data_set is None:
+        return []
+    memo = {} if memo is None else memo
+    if rule.data_set.pk not in memo:
+        memo[rule.data_set.pk] = rules_for(load_structure(rule.data_set))
+    chosen = memo[rule.data_set.pk]
+    if rule.validation_rule_id is not None:
+        chosen = [c for c in chosen if c[0].pk == rule.validation_rule_id]
+    return chosen
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    check: ValidationRule
+    left: frozenset[Operand]
+    right: frozenset[Operand]
+    left_fn: Compiled
+    right_fn: Compiled
+    operator: str
+
+
+def _skip(strategy: str, known: Mapping[Operand, float | None], side: frozenset[Operand]) -> bool:
+    present = [known.get(o) is not None for o in side]
+    if not present:
+        return False
+    if strategy == MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING:
+        return not all(present)
+    if strategy == MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING:
+        return not any(present)
+    return False
+
+
+def _violated(
+    p: _Prepared, known: Mapping[Operand, float | None], days: int
+) -> tuple[float | None, float | None] | None:
+    """(left, right) when the check fails, else None (DHIS2's semantics)."""
+    check = p.check
+    if _skip(check.left_missing, known, p.left) or _skip(check.right_missing, known, p.right):
+        return None
+    if check.operator in (Operator.COMPULSORY_PAIR, Operator.EXCLUSIVE_PAIR):
+        has_left = any(known.get(o) is not None for o in p.left)
+        has_right = any(known.get(o) is not None for o in p.right)
+        ok = (
+            has_left == has_right
+            if check.operator == Operator.COMPULSORY_PAIR
+            else not (has_left and has_right)
+        )
+        return None if ok else (None, None)
+    try:
+        lv, rv = p.left_fn(known, days), p.right_fn(known, days)
+    except ExpressionError:
+        return None
+    if lv is None or rv is None:
+        return None
+    a, b = float(lv), float(rv)
+    return None if COMPARE[p.operator](a, b) else (a, b)
+
+
+def element_ids(checks: Checks, catalog: Catalog) -> set[int]:
+    return {
+        catalog.elements[o.data_element]
+        for _check, left, right in checks
+        for o in left.operands() | right.operands()
+        if o.data_element in catalog.elements
+    }
+
+
+def evaluate(
+    rule: AlertRule,
+    checks: Checks,
+    units: list[UnitInfo],
+    periods: list[Period],
+    values: Values,
+    catalog: Catalog,
+) -> list[Finding]:
+    by_pk = {u.pk: u for u in units}
+    findings: list[Finding] = []
+    prepared = [
+        _Prepared(
+            check,
+            left.operands(),
+            right.operands(),
+            compile_expression(left, catalog.constants),
+            compile_expression(right, catalog.constants),
+            _OPERATORS.get(Operator(check.operator), "=="),
+        )
+        for check, left, right in checks
+    ]
+    form = rule.data_set.code if rule.data_set else ""
+    for period in periods:
+        elements = element_ids(checks, catalog)
+        for unit_id in sorted(values.units_with(period.id, elements) & by_pk.keys()):
+            cells = values.cells(unit_id, period.id, elements)
+            for p in prepared:
+                check = p.check
+                known = operand_values(p.left | p.right, cells, catalog)
+                failed = _violated(p, known, period.days)
+                if failed is None:
+                    continue
+                lv, rv = failed
+                params = {
+                    "rule": rule.name,
+                    "unit": by_pk[unit_id].name,
+                    "period": period.display_name(),
+                    "check": check.instruction or check.name,
+                    "left": number(lv),
+                    "operator": Operator(check.operator).label,
+                    "right": number(rv),
+                }
+                findings.append(
+                    Finding(
+                        unit_id=unit_id,
+                        period=period.id,
+                        key=check.code,
+                        template=template_for(rule.message, rule.kind),
+                        params=params,
+                        values={"left": lv, "right": rv},
+                        link=links.to_data(form, by_pk[unit_id].uid, period.id),
+                    )
+                )
+    return findings
