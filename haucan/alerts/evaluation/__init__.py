@@ -26,7 +26,6 @@ from haucan.alerts.evaluation.context import (
     periods_checked,
 )
 from haucan.alerts.models import Alert, AlertRule, RuleKind
-from haucan.alerts.notify import notify
 from haucan.alerts.queries import ACTIVE
 from haucan.alerts.sync import Finding, SyncResult, Universe, sync_rule
 from haucan.core.arrivals import Arrival
@@ -76,6 +75,10 @@ def _apply(
     if report.active is not None and not findings and rule.code not in report.active:
         return
     result = sync_rule(scope, rule, findings, universe)
+    # Imported here: notify → recipients → evaluation.context would start a cycle when a module
+    # imports haucan.alerts.services first.
+    from haucan.alerts.notify import notify
+
     notify(scope, result.raised)
     report.findings += len(findings)
     report.result.add(result)
