@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from haucan.accounts.models import Assignment, Role
+from haucan.alerts.evaluation.context import ancestor_paths
 from haucan.alerts.models import Alert, AlertRule
 from haucan.core.scope import Domain
 from haucan.org.models import Unit
@@ -31,11 +32,6 @@ def policy(rule: AlertRule | None) -> tuple[tuple[str, ...], int, bool]:
 
 def recipients(alerts: Iterable[Alert]) -> dict[int, set[int]]:
     """alert pk -> user ids to notify, for many alerts with one query of assignments."""
-    # Imported here: the evaluation package imports notify, which imports this module, so a
-    # process whose first alerts import is alerts.services (a domain service raising an event)
-    # failed with a circular ImportError.
-    from haucan.alerts.evaluation.context import ancestor_paths
-
     alerts = list(alerts)
     if not alerts:
         return {}
