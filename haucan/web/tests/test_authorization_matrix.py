@@ -239,6 +239,21 @@ def test_every_url_parameter_has_an_object_kind(all_endpoints: list[Endpoint]) -
     )
 
 
+def test_every_finer_check_query_and_body_names_a_routed_endpoint(
+    all_endpoints: list[Endpoint],
+) -> None:
+    """A misspelt or stale name would silently check nothing (a refused write never posted)."""
+    names = {e.name for e in all_endpoints}
+    tables = {"FINER": FINER, "QUERIES": QUERIES, "BODIES": BODIES}
+    stale = [
+        f"{table}[{name!r}]"
+        for table, entries in {**tables, "LISTS": LISTS, "FORM_ERRORS": FORM_ERRORS}.items()
+        for name in entries
+        if name not in names
+    ]
+    assert not stale, f"Entries naming no routed endpoint: {stale}"
+
+
 # --- the matrix --------------------------------------------------------------------------------
 
 
