@@ -244,10 +244,16 @@ def test_every_finer_check_query_and_body_names_a_routed_endpoint(
 ) -> None:
     """A misspelt or stale name would silently check nothing (a refused write never posted)."""
     names = {e.name for e in all_endpoints}
-    tables = {"FINER": FINER, "QUERIES": QUERIES, "BODIES": BODIES}
+    tables: dict[str, set[str]] = {
+        "FINER": set(FINER),
+        "QUERIES": set(QUERIES),
+        "BODIES": set(BODIES),
+        "LISTS": LISTS,
+        "FORM_ERRORS": FORM_ERRORS,
+    }
     stale = [
         f"{table}[{name!r}]"
-        for table, entries in {**tables, "LISTS": LISTS, "FORM_ERRORS": FORM_ERRORS}.items()
+        for table, entries in tables.items()
         for name in entries
         if name not in names
     ]
