@@ -97,15 +97,68 @@ def _battalion(regiment_code: str) -> Unit | None:
 
 
 def _set(unit: Unit, period: str, element_code: str, factor: float) -> None:
-    """Scale the unit's stored value of the element (every option combo) by `factor`."""
-    element = DataElement.objects.get(code=element_code)
-    rows = list(
-        DataValue.objects.filter(unit=unit, period=period, data_element=element, deleted=False)
-    )
-    for row in rows:
-        number = round((row.numeric_value or 0) * factor, 1)
+    """Scale the unit's stored value of the element (every option combo) by `factor`, and move
+    the difference to another cell of the report, so that closing = opening + received − issued
+    − loss still holds: a smaller closing stock was issued, a larger loss came out of the
+    closing stock (or, when that is not enough, out of what was issued)."""
+    codes = ["XD_TON_CUOI", "XD_XUAT", "XD_HAO_HUT"]
+    elements = {e.code: e for e in DataElement.objects.filter(code__in=codes)}
+    rows = {
+        (row.data_element_id, row.category_option_combo_id): row
+        for row in DataValue.objects.filter(
+            unit=unit, period=period, data_element__in=elements.values(), deleted=False
+        )
+    }
+    changed: dict[int, DataValue] = {}
+    created: list[DataValue] = []
+
+    def cell(code: str, like: DataValue) -> DataValue:
+        key = (elements[code].pk, like.category_option_combo_id)
+        if key not in rows:
+            row = DataValue(
+                data_element=elements[code],
+                period=like.period,
+                period_start=like.period_start,
+                period_end=like.period_end,
+                unit=like.unit,
+                category_option_combo_id=like.category_option_combo_id,
+                attribute_option_combo_id=like.attribute_option_combo_id,
+                value="0",
+                numeric_value=0.0,
+                stored_by=like.stored_by,
+                origin=like.origin,
+                created_at=like.created_at,
+                updated_at=like.updated_at,
+            )
+            rows[key] = row
+            created.append(row)
+        return rows[key]
+
+    def put(row: DataValue, number: float) -> None:
+        number = float(round(number))  # whole litres, as the rest of the demo report
         row.numeric_value, row.value = number, f"{number:g}"
-    DataValue.objects.bulk_update(rows, ["numeric_value", "value"])
+        if row.pk is not None:
+            changed[row.pk] = row
+
+    target = elements[element_code].pk
+    for (de_id, _coc), row in list(rows.items()):
+        if de_id != target:
+            continue
+        before = row.numeric_value or 0.0
+        after = float(round(before * factor))
+        put(row, after)
+        if element_code == "XD_TON_CUOI":
+            issued = cell("XD_XUAT", row)
+            put(issued, (issued.numeric_value or 0.0) + before - after)
+        elif element_code == "XD_HAO_HUT":
+            closing = cell("XD_TON_CUOI", row)
+            left = (closing.numeric_value or 0.0) - (after - before)
+            put(closing, max(left, 0.0))
+            if left < 0:
+                issued = cell("XD_XUAT", row)
+                put(issued, (issued.numeric_value or 0.0) + left)
+    DataValue.objects.bulk_update(list(changed.values()), ["numeric_value", "value"])
+    DataValue.objects.bulk_create(created)
 
 
 def _late_report(ctx: DemoContext) -> None:

@@ -307,7 +307,8 @@ def test_fuel_stock_balances_and_carries_over(demo: DemoSummary) -> None:
 @pytest.mark.django_db
 def test_submissions_exist_only_for_reports_with_values(demo: DemoSummary) -> None:
     completions = CompleteRegistration.objects.all()
-    assert completions.count() == demo.completions > 0
+    # The alerts demo takes back one submission of Trung đoàn 1 when it needs an overdue report.
+    assert demo.completions - 1 <= completions.count() <= demo.completions
     assert completions.filter(on_time=False).exists() and completions.filter(on_time=True).exists()
     assert not completions.filter(completed_at__gt=timezone.now()).exists()
     reported = set(DataValue.objects.values_list("unit_id", "period").distinct())
