@@ -17,6 +17,7 @@ from ninja import Router, Schema
 from haucan.core.access import requires
 from haucan.core.errors import NotFound, ValidationFailed
 from haucan.core.scope import Action, Domain, Scope
+from haucan.exchange import openapi as doc
 from haucan.medical import queries
 from haucan.medical.care import audit_patient_read, get_facility, require_care_chain
 from haucan.medical.models import EntrySource, Episode, Facility
@@ -25,6 +26,9 @@ from haucan.medical.services import episodes as svc
 from haucan.org.models import Unit
 
 router = Router(tags=["medical"])
+# The WebMessage errors each operation may answer, documented as the rest of /api documents them.
+_READ = doc.responses({}, errors=doc.READ_ERRORS)
+_WRITE = doc.responses({}, errors=doc.WRITE_ERRORS)
 
 
 def _scope(request: HttpRequest) -> Scope:
@@ -155,7 +159,9 @@ def _by_key(scope: Scope, facility_uid: str, key: str) -> tuple[Facility, Episod
     return facility, episode
 
 
-@router.get("/facilities", response=list[FacilityOut], operation_id="medicalFacilities")
+@router.get(
+    "/facilities", response=list[FacilityOut], operation_id="medicalFacilities", openapi_extra=_READ
+)
 @requires(Action.VIEW, Domain.MEDICAL, json=True)
 def list_facilities(request: HttpRequest) -> list[FacilityOut]:
     return [
@@ -176,7 +182,9 @@ def list_facilities(request: HttpRequest) -> list[FacilityOut]:
     ]
 
 
-@router.get("/facilities/{uid}/board", response=BoardOut, operation_id="medicalBoard")
+@router.get(
+    "/facilities/{uid}/board", response=BoardOut, operation_id="medicalBoard", openapi_extra=_READ
+)
 @requires(Action.VIEW, Domain.MEDICAL, json=True)
 def facility_board(request: HttpRequest, uid: str) -> BoardOut:
     board = queries.board(get_facility(_scope(request), uid))
@@ -208,6 +216,7 @@ def facility_board(request: HttpRequest, uid: str) -> BoardOut:
     "/facilities/{uid}/episodes",
     response={201: EpisodeOut},
     operation_id="medicalAdmit",
+    openapi_extra=_WRITE,
     summary="Admit a patient (thu dung)",
 )
 @requires(Action.ENTER, Domain.MEDICAL, json=True)
@@ -243,7 +252,12 @@ def post_admission(request: HttpRequest, uid: str, payload: AdmissionIn) -> tupl
     return 201, _episode_out(result.episode, result.warnings)
 
 
-@router.get("/facilities/{uid}/episodes/{key}", response=EpisodeOut, operation_id="medicalEpisode")
+@router.get(
+    "/facilities/{uid}/episodes/{key}",
+    response=EpisodeOut,
+    operation_id="medicalEpisode",
+    openapi_extra=_READ,
+)
 @requires(Action.ENTER, Domain.MEDICAL, json=True)
 def get_episode(request: HttpRequest, uid: str, key: str) -> EpisodeOut:
     scope = _scope(request)
@@ -257,6 +271,7 @@ def get_episode(request: HttpRequest, uid: str, key: str) -> EpisodeOut:
     "/facilities/{uid}/episodes/{key}/discharge",
     response=EpisodeOut,
     operation_id="medicalDischarge",
+    openapi_extra=_WRITE,
 )
 @requires(Action.ENTER, Domain.MEDICAL, json=True)
 def post_discharge(request: HttpRequest, uid: str, key: str, payload: DischargeIn) -> EpisodeOut:
@@ -276,7 +291,10 @@ def post_discharge(request: HttpRequest, uid: str, key: str, payload: DischargeI
 
 
 @router.post(
-    "/facilities/{uid}/episodes/{key}/moves", response=EpisodeOut, operation_id="medicalMove"
+    "/facilities/{uid}/episodes/{key}/moves",
+    response=EpisodeOut,
+    operation_id="medicalMove",
+    openapi_extra=_WRITE,
 )
 @requires(Action.ENTER, Domain.MEDICAL, json=True)
 def post_move(request: HttpRequest, uid: str, key: str, payload: MoveIn) -> EpisodeOut:
@@ -286,7 +304,9 @@ def post_move(request: HttpRequest, uid: str, key: str, payload: MoveIn) -> Epis
     return _episode_out(svc.get_episode(scope, facility, found.uid))
 
 
-@router.post("/case-reports", response={201: CaseOut}, operation_id="medicalCaseReport")
+@router.post(
+    "/case-reports", response={201: CaseOut}, operation_id="medicalCaseReport", openapi_extra=_WRITE
+)
 @requires(Action.ENTER, Domain.MEDICAL, json=True)
 def post_case(request: HttpRequest, payload: CaseIn) -> tuple[int, CaseOut]:
     scope = _scope(request)
