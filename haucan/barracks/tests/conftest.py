@@ -7,13 +7,33 @@ from typing import Any
 
 import pytest
 
-from haucan.barracks.models import BuildingType, ConditionLevel, DurabilityClass, LandSite
+from haucan.barracks.classifications import seed
+from haucan.barracks.models import (
+    BuildingType,
+    ConditionLevel,
+    DurabilityClass,
+    LandPurpose,
+    LandSite,
+)
 from haucan.barracks.services.buildings import BuildingInput, register_building
 from haucan.barracks.services.land import SiteInput, create_site
 from haucan.core.scope import Scope
 from haucan.demo.loader import load_catalog, read_catalog
 from haucan.org.models import Unit
 from haucan.testing import World
+
+
+@pytest.fixture(autouse=True)
+def _classifications(request: pytest.FixtureRequest) -> None:
+    """Migration 0002 seeds the classification tables, but a transactional test before this one
+    (a browser test, anywhere in the suite) flushes them: seed again, which is a no-op otherwise."""
+    uses_db = "db" in request.fixturenames or "transactional_db" in request.fixturenames
+    if not uses_db and request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue(
+        "transactional_db" if "transactional_db" in request.fixturenames else "db"
+    )
+    seed(LandPurpose, BuildingType, DurabilityClass, ConditionLevel)
 
 
 @pytest.fixture
