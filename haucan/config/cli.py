@@ -94,7 +94,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     _migrate(0)
     if _database_is_empty():
-        print("Loading the demo army (this takes under a minute)…")
+        print("Loading the demo army (this takes a few minutes)…")
         summary = load_demo(months=24, seed=20231, verbose=True)
         print(summary.describe())
     else:
