@@ -328,60 +328,146 @@ def _entry_strings() -> dict[str, str]:
     }
 
 
+MAX_BATCH_CELLS = 500  # cells in one save request of the entry screen
+
+
 @login_only
 @require_POST
 def save(request: HttpRequest) -> JsonResponse:
-    """Save one cell (ENTER): {ok, version, value}, 400 with a message, or 409 with the conflict."""
+    """Save what the grid queued (ENTER).
+
+    One cell ({de, coc, value, version, comment}): {ok, version, value}, 400 with a message, or
+    409 with the conflict. A batch ({ds, ou, pe, cells: [...]}): {ok, results}, one result per
+    cell in the order sent, each saved, refused (error) or stale (conflict); the saved ones are
+    written in one transaction, and a refused or stale cell never blocks the others, since each
+    is its own edit. An error of the whole request (the unit, the period, a submitted report) is
+    answered as for one cell, and nothing is written."""
     scope = _scope(request)
     try:
+        batch = _batch_body(request)
+        if batch is not None:
+            return _save_batch(scope, *batch)
         params = _params(request)
         target = _target(scope, params)
-        de_key = params.get("de", "").strip()
-        if not de_key:
-            raise ValidationFailed(_("Choose a data element."), field="de")
-        coc_key = params.get("coc", "").strip() or None
-        structure = load_structure(target.data_set, [de_key])
-        cell = CellInput(
-            de_key,
-            params.get("value", ""),
-            coc_key,
-            comment=params.get("comment"),  # absent: keep the stored comment
-            expected_version=_version(params.get("version")),
-        )
+        cell = _cell_input(params)
+        structure = load_structure(target.data_set, [cell.data_element])
         result = save_values(scope, target, [cell], structure=structure)
     except StaleCells as exc:
-        stale = exc.stale[0]
-        element = structure.element_by_key[stale.data_element]
-        return JsonResponse(
-            {
-                "ok": False,
-                "error": exc.message,
-                "conflict": {
-                    "your_value": stale.your_value or "",
-                    "server_value": display_value(element, stale.server_value),
-                    "server_version": stale.server_version,
-                    "stored_by": stale.stored_by,
-                },
-            },
-            status=409,
-        )
+        return JsonResponse(_conflict(structure, exc.stale[0], exc.message), status=409)
     except InvalidCells as exc:
         return JsonResponse({"ok": False, "error": exc.errors[0].message}, status=400)
     except HaucanError as exc:
         return _json_error(exc)
-    element = structure.element_by_key[de_key]
+    return JsonResponse(_saved(structure, result, cell))
+
+
+def _batch_body(request: HttpRequest) -> tuple[dict[str, str], list[Any]] | None:
+    """(the form's parameters, the raw cells) of a batch, or None for a one-cell request."""
+    if request.content_type != "application/json":
+        return None
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed(_("The request is not valid JSON.")) from None
+    if not isinstance(body, dict) or "cells" not in body:
+        return None
+    cells = body["cells"]
+    if not isinstance(cells, list) or not cells:
+        raise ValidationFailed(_("cells must be a non-empty list."), field="cells")
+    if len(cells) > MAX_BATCH_CELLS:
+        raise ValidationFailed(
+            _("At most %(n)d cells can be saved in one request.") % {"n": MAX_BATCH_CELLS},
+            field="cells",
+        )
+    params = {k: "" if body.get(k) is None else str(body[k]) for k in ("ds", "ou", "pe")}
+    return params, cells
+
+
+def _cell_input(params: dict[str, str]) -> CellInput:
+    de_key = params.get("de", "").strip()
+    if not de_key:
+        raise ValidationFailed(_("Choose a data element."), field="de")
+    return CellInput(
+        de_key,
+        params.get("value", ""),
+        params.get("coc", "").strip() or None,
+        comment=params.get("comment"),  # absent: keep the stored comment
+        expected_version=_version(params.get("version")),
+    )
+
+
+def _save_batch(scope: Scope, params: dict[str, str], raw_cells: list[Any]) -> JsonResponse:
+    target = _target(scope, params)
+    results: list[dict[str, Any] | None] = [None] * len(raw_cells)
+    pending: list[tuple[int, CellInput]] = []  # (position in the request, the cell)
+    seen: set[tuple[str, str | None]] = set()
+    for position, raw in enumerate(raw_cells):
+        try:
+            if not isinstance(raw, dict):
+                raise ValidationFailed(_("The request is not valid JSON."))
+            cell = _cell_input({str(k): "" if v is None else str(v) for k, v in raw.items()})
+        except ValidationFailed as exc:
+            results[position] = {"ok": False, "error": exc.message}
+            continue
+        key = (cell.data_element, cell.category_option_combo)
+        if key in seen:
+            results[position] = {"ok": False, "error": _("This cell was sent twice.")}
+            continue
+        seen.add(key)
+        pending.append((position, cell))
+    if not pending:
+        return JsonResponse({"ok": True, "results": results})
+    structure = load_structure(target.data_set, sorted({c.data_element for _p, c in pending}))
+    # Each pass sets aside the cells it refuses, so this ends after at most len(pending) passes
+    # (in practice two: the refused values, then the stale ones).
+    while pending:
+        try:
+            result = save_values(scope, target, [c for _p, c in pending], structure=structure)
+        except InvalidCells as exc:
+            refused = {e.index: e.message for e in exc.errors}
+            for index, message in refused.items():
+                results[pending[index][0]] = {"ok": False, "error": message}
+            pending = [p for i, p in enumerate(pending) if i not in refused]
+            continue
+        except StaleCells as exc:
+            stale = {s.index: s for s in exc.stale}
+            for index, cell_stale in stale.items():
+                results[pending[index][0]] = _conflict(structure, cell_stale, exc.message)
+            pending = [p for i, p in enumerate(pending) if i not in stale]
+            continue
+        for position, cell in pending:
+            results[position] = _saved(structure, result, cell)
+        break
+    return JsonResponse({"ok": True, "results": results})
+
+
+def _conflict(structure: FormStructure, stale: Any, message: str) -> dict[str, Any]:
+    element = structure.element_by_key[stale.data_element]
+    return {
+        "ok": False,
+        "error": message,
+        "conflict": {
+            "your_value": stale.your_value or "",
+            "server_value": display_value(element, stale.server_value),
+            "server_version": stale.server_version,
+            "stored_by": stale.stored_by,
+        },
+    }
+
+
+def _saved(structure: FormStructure, result: Any, cell: CellInput) -> dict[str, Any]:
+    element = structure.element_by_key[cell.data_element]
     form_row = structure.rows_by_element[element.pk]
+    coc_key = cell.category_option_combo
     combo = structure.combo_by_key[coc_key] if coc_key else form_row.combos[0]
     stored = result.rows.get((element.pk, combo.pk))
     value = "" if stored is None or stored.deleted else display_value(element, stored.value)
-    return JsonResponse(
-        {
-            "ok": True,
-            "version": result.versions.get((element.pk, combo.pk), 0),
-            "value": value,
-            "comment": stored.comment if stored is not None else "",
-        }
-    )
+    return {
+        "ok": True,
+        "version": result.versions.get((element.pk, combo.pk), 0),
+        "value": value,
+        "comment": stored.comment if stored is not None else "",
+    }
 
 
 @login_only

@@ -3,6 +3,7 @@ stale-edit conflict. Run with `pytest -m browser`; skipped when /usr/bin/chromiu
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -169,6 +170,15 @@ def test_values_typed_offline_are_queued_kept_over_a_reload_and_sent_later(
     page.wait_for_selector("#hc-queue[data-pending='3']", state="attached")
 
     page.unroute("**/reporting/entry/save/**")
+    sent: list[int] = []
+    page.on(
+        "request",
+        lambda r: (
+            sent.append(len(json.loads(r.post_data or "{}").get("cells", [])))
+            if r.url.endswith("/reporting/entry/save/")
+            else None
+        ),
+    )
     page.evaluate("window.dispatchEvent(new Event('online'))")
     wait_until_sent(page)
     assert stored(fuel_form, world) == {
@@ -176,6 +186,7 @@ def test_values_typed_offline_are_queued_kept_over_a_reload_and_sent_later(
         "PET_STOCK/Diesel": "20",
         "PET_ISSUED/default": "3.5",
     }
+    assert sent == [3]  # the whole queue in one request
 
 
 def test_stale_edit_shows_both_values_and_can_overwrite(

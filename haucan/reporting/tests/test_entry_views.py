@@ -352,6 +352,109 @@ def test_entry_page_query_count_does_not_grow_with_cells(
     assert big.content.decode().count('data-de="') == 4 + 60
 
 
+# --- a batch: what the grid queued, in one request -----------------------------------------------
+
+
+def save_batch(client, form, unit, cells):
+    body = {"ds": form.data_set.uid, "ou": unit.uid, "pe": last_month(), "cells": cells}
+    return client.post(SAVE, json.dumps(body), content_type="application/json")
+
+
+def stock_coc(form, label: str) -> str:
+    combo = form.stock.category_combo
+    return CategoryOptionCombo.objects.get(combo=combo, name__icontains=label).uid
+
+
+def test_batch_saves_every_cell_in_one_request_with_each_version(world, login, fuel_form):
+    response = save_batch(
+        login("clerk_a"),
+        fuel_form,
+        world.regiment_a,
+        [
+            {"de": "PET_STOCK", "coc": stock_coc(fuel_form, "A92"), "value": "10", "version": 0},
+            {"de": "PET_STOCK", "coc": stock_coc(fuel_form, "Diesel"), "value": "20"},
+            {"de": fuel_form.issued.uid, "value": "3,5", "version": 0},
+        ],
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "ok": True,
+        "results": [
+            {"ok": True, "version": 1, "value": "10", "comment": ""},
+            {"ok": True, "version": 1, "value": "20", "comment": ""},
+            {"ok": True, "version": 1, "value": "3,5", "comment": ""},
+        ],
+    }
+    assert sorted(DataValue.objects.values_list("value", flat=True)) == ["10", "20", "3.5"]
+    assert DataValueAudit.objects.count() == 3
+
+
+def test_batch_refused_and_stale_cells_do_not_block_the_others(world, login, scope_of, fuel_form):
+    admin = scope_of("admin")
+    target = resolve_target(admin, fuel_form.data_set, world.regiment_a, last_month())
+    save_values(admin, target, [CellInput("PET_ISSUED", "7,5")])
+    response = save_batch(
+        login("clerk_a"),
+        fuel_form,
+        world.regiment_a,
+        [
+            {"de": "PET_STOCK", "coc": stock_coc(fuel_form, "A92"), "value": "mười"},
+            {"de": fuel_form.issued.uid, "value": "9", "version": 0},
+            {"de": "PET_STOCK", "coc": stock_coc(fuel_form, "Diesel"), "value": "20"},
+            {"de": "", "value": "1"},
+            {"de": "PET_STOCK", "coc": stock_coc(fuel_form, "Diesel"), "value": "21"},
+            "not a cell",
+        ],
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results[0] == {"ok": False, "error": "Tồn cuối kỳ: 'mười' is not a whole number."}
+    assert results[1]["conflict"] == {
+        "your_value": "9",
+        "server_value": "7,5",
+        "server_version": 1,
+        "stored_by": "admin",
+    }
+    assert results[2] == {"ok": True, "version": 1, "value": "20", "comment": ""}
+    assert results[3] == {"ok": False, "error": "Choose a data element."}
+    assert results[4] == {"ok": False, "error": "This cell was sent twice."}
+    assert results[5] == {"ok": False, "error": "The request is not valid JSON."}
+    assert sorted(DataValue.objects.values_list("value", flat=True)) == ["20", "7.5"]
+
+
+def test_batch_to_a_sibling_regiment_is_a_404_and_writes_nothing(world, login, fuel_form):
+    response = save_batch(
+        login("clerk_a"), fuel_form, world.regiment_b, [{"de": "PET_ISSUED", "value": "1"}]
+    )
+    assert response.status_code == 404
+    assert response.json()["error"] == "Unit not found."
+    assert DataValue.objects.count() == 0
+
+
+@pytest.mark.parametrize("cells", [[], "x", [{"de": "PET_ISSUED", "value": "1"}] * 501])
+def test_batch_of_a_wrong_shape_or_size_is_a_400(world, login, fuel_form, cells):
+    response = save_batch(login("clerk_a"), fuel_form, world.regiment_a, cells)
+    assert response.status_code == 400
+    assert response.json()["field"] == "cells"
+    assert DataValue.objects.count() == 0
+
+
+def test_batch_to_a_submitted_report_is_a_409_for_every_cell(world, login, fuel_form):
+    client = login("clerk_a")
+    save(client, fuel_form, world.regiment_a, fuel_form.issued.uid, "1")
+    fuel_form.data_set.timely_days = 400
+    fuel_form.data_set.save()
+    client.post(
+        "/reporting/entry/submit/",
+        {"ds": fuel_form.data_set.uid, "ou": world.regiment_a.uid, "pe": last_month()},
+    )
+    response = save_batch(
+        client, fuel_form, world.regiment_a, [{"de": fuel_form.issued.uid, "value": "2"}]
+    )
+    assert response.status_code == 409
+    assert DataValue.objects.get().value == "1"
+
+
 SAVE_QUERIES = 19  # +1: the analytics outbox row
 
 

@@ -2,7 +2,7 @@
 //
 // Every edit goes into a queue persisted in localStorage before anything is sent, so a dropped
 // connection, a server error or a closed tab only delays it. The queue is sent in order, one request
-// at a time; a cell keeps the version it was read at, so an edit made on a stale page comes back as
+// at a time carrying everything queued so far; a cell keeps the version it was read at, so an edit made on a stale page comes back as
 // a conflict (409) instead of silently overwriting someone else's value.
 (function () {
   "use strict";
@@ -119,17 +119,33 @@
     pump();
   }
 
+  // Everything queued goes in one request (at most BATCH cells, one item per cell: a later edit
+  // of a cell waits for the earlier one's answer, which gives it its version), so a fast typist
+  // or a slow server makes fewer, larger requests instead of a long line of small ones.
+  var BATCH = 100;
+  function nextBatch() {
+    var batch = [], taken = {};
+    for (var i = 0; i < queue.length && batch.length < BATCH; i++) {
+      var item = queue[i], key = cellKey(item.de, item.coc);
+      if (item.conflict || taken[key]) continue;
+      taken[key] = true;
+      batch.push(item);
+    }
+    return batch;
+  }
+
   function pump() {
     if (sending) return;
-    var item = queue.find(function (i) { return !i.conflict; });
-    if (!item) { offline = false; showQueue(); return; }
+    var batch = nextBatch();
+    if (!batch.length) { offline = false; showQueue(); return; }
     sending = true;
-    item.inflight = true;
-    var cell = cellOf(item.de, item.coc);
-    setState(cell, "saving");
-    var body = { ds: config.ds, ou: config.ou, pe: config.pe, de: item.de, coc: item.coc,
-                 value: item.value, version: item.version };
-    if (item.comment != null) body.comment = item.comment;
+    var body = { ds: config.ds, ou: config.ou, pe: config.pe, cells: batch.map(function (item) {
+      item.inflight = true;
+      setState(cellOf(item.de, item.coc), "saving");
+      var c = { de: item.de, coc: item.coc, value: item.value, version: item.version };
+      if (item.comment != null) c.comment = item.comment;
+      return c;
+    }) };
     fetch(config.urls.save, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": config.csrf, "Accept": "application/json" },
@@ -138,12 +154,22 @@
       var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
       if (response.redirected || !json) throw { session: true };
       if (response.status >= 500) throw { server: true };
-      return response.json().then(function (data) { settle(item, cell, response.status, data); });
+      return response.json().then(function (data) {
+        batch.forEach(function (item, i) {
+          // A refusal of the whole request (a submitted report, a unit out of scope) is each cell's.
+          var one = data.ok && data.results ? data.results[i] : data;
+          settle(item, cellOf(item.de, item.coc), one && one.ok ? 200 : response.status, one || {});
+        });
+        persist();
+      });
     }).catch(function (problem) {
-      item.inflight = false;
+      batch.forEach(function (item) {
+        if (!item.inflight) return;  // already settled before the problem
+        item.inflight = false;
+        setState(cellOf(item.de, item.coc), "queued");
+      });
       offline = true;
       persist();
-      setState(cell, "queued");
       if (problem && problem.session) queueBadge.textContent = T.session;
       scheduleRetry();
     }).finally(function () {
@@ -172,7 +198,7 @@
         setState(cell, later ? "queued" : "saved");
       }
       recomputeTotals();
-    } else if (status === 409 && data.conflict) {
+    } else if (data.conflict) {
       item.conflict = data.conflict;
       showConflict(item, cell);
     } else {
@@ -180,7 +206,6 @@
       remove(item);
       setState(cell, "error", data.error);
     }
-    persist();
   }
 
   function scheduleRetry() {
