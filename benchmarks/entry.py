@@ -2,7 +2,8 @@
 
 Measures, on SQLite and on PostgreSQL, with the Django test client in-process (server time only):
 - rendering the entry screen of a 300-cell form (75 elements x 4 fuel groups, 5 sections);
-- saving one cell through the autosave endpoint;
+- saving one cell through the autosave endpoint, and a batch of 100 queued cells (no target:
+  it shows what one request of the screen's queue costs);
 - submitting the report with 20 validation rules;
 - the baseline: GET /health/, the floor of one authenticated request through the same stack.
 Targets at p50: 150 ms, 25 ms and 200 ms. Each database runs in its own process.
@@ -175,6 +176,24 @@ def worker(database: str) -> dict[str, object]:
         assert response.status_code == 200, response.content
         state["version"] = response.json()["version"]
 
+    batch_cells = cells[:100]
+
+    def save_batch() -> None:
+        # What the screen sends when a hundred cells were queued (a fast typist, a slow line).
+        state["n"] += 1
+        body = {
+            **query,
+            "cells": [
+                {"de": de, "coc": coc, "value": str(200 + (state["n"] + k) % 50)}
+                for k, (de, coc) in enumerate(batch_cells)
+            ],
+        }
+        response = client.post(
+            "/reporting/entry/save/", json.dumps(body), content_type="application/json"
+        )
+        assert response.status_code == 200, response.content
+        assert all(r["ok"] for r in response.json()["results"]), response.content
+
     def submit() -> None:
         response = client.post("/reporting/entry/submit/", query)
         assert response.status_code == 200, response.content
@@ -193,6 +212,7 @@ def worker(database: str) -> dict[str, object]:
             measure("baseline", baseline, runs=50),
             measure("render", render, runs=30),
             measure("save", save_one, runs=60),
+            measure("save_batch_100", save_batch, runs=30),
             measure("submit", submit, runs=30),
         ],
     }
