@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from haucan.barracks.models.classification import BuildingType, ConditionLevel, DurabilityClass
 from haucan.barracks.models.land import LandSite
@@ -29,7 +30,9 @@ class Building(models.Model):
     name = models.CharField(_("name"), max_length=200)
     search_name = models.CharField(max_length=400, db_index=True, editable=False)
     type = models.ForeignKey(BuildingType, on_delete=models.PROTECT, verbose_name=_("type"))
-    grade = models.CharField(_("grade"), max_length=5, choices=BuildingGrade, blank=True)
+    grade = models.CharField(
+        pgettext_lazy("building", "grade"), max_length=5, choices=BuildingGrade, blank=True
+    )
     durability = models.ForeignKey(
         DurabilityClass, on_delete=models.PROTECT, verbose_name=_("durability class")
     )

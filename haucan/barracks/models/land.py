@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from haucan.barracks.models.classification import LandPurpose
 from haucan.org.models import Unit
@@ -47,7 +48,7 @@ class LandSite(models.Model):
 class AreaEventKind(models.TextChoices):
     OPENING = "opening", _("Opening area")
     HANDOVER = "handover", _("Handover to a locality")
-    RECEIPT = "receipt", _("Receipt")
+    RECEIPT = "receipt", pgettext_lazy("land", "Receipt")
     TRANSFER_OUT = "transfer_out", _("Transfer to another unit")
     TRANSFER_IN = "transfer_in", _("Transfer from another unit")
     CORRECTION = "correction", _("Survey correction")
@@ -102,7 +103,7 @@ class LandCertificate(models.Model):
 
 class TransferKind(models.TextChoices):
     HANDOVER = "handover", _("Handover to a locality")
-    RECEIPT = "receipt", _("Receipt")
+    RECEIPT = "receipt", pgettext_lazy("land", "Receipt")
     TRANSFER = "transfer", _("Transfer between army units")
 
 
