@@ -127,6 +127,37 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             os.killpg(p.pid, signal.SIGKILL)
 
 
+def _cpu_seconds(groups: set[int]) -> dict[str, float]:
+    """CPU seconds used so far by the server's and the worker's process groups and by
+    PostgreSQL (its live processes, plus what the postmaster collected from ended backends)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"web_and_worker": 0.0, "postgresql": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # After the name: state ppid pgrp ... utime(11) stime(12) cutime(13) cstime(14).
+        own = (int(fields[11]) + int(fields[12])) / tick
+        if int(fields[2]) in groups:
+            used["web_and_worker"] += own
+        elif comm == "postgres":
+            used["postgresql"] += own
+            if fields[1] == "1" or _is_postmaster(fields):
+                used["postgresql"] += (int(fields[13]) + int(fields[14])) / tick
+    return used
+
+
+def _is_postmaster(fields: list[str]) -> bool:
+    try:
+        parent = Path(f"/proc/{fields[1]}/comm").read_text().strip()
+    except OSError:
+        return False
+    return parent != "postgres"
+
+
 async def _wait_ready(base: str, timeout: float = 60) -> None:
     import aiohttp
 
@@ -155,6 +186,7 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     forms_done: int = 0
     batch_sizes: list[int] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)
     acknowledged: list[tuple[str, str, str, str]] = field(default_factory=list)
     attempted: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -364,7 +396,7 @@ async def _baseline(base: str, clients: int, seconds: float, stats: Stats) -> fl
 
 
 async def _load(
-    base: str, army: dict[str, Any], args: argparse.Namespace
+    base: str, army: dict[str, Any], args: argparse.Namespace, groups: set[int]
 ) -> tuple[Stats, float, float, float]:
     """The baseline, then every clerk signs in (at most --login-concurrency at a time, like
     a morning's arrivals), then the timed entry phase: forms/s is measured over it."""
@@ -391,6 +423,8 @@ async def _load(
         )
         login_s = time.monotonic() - begin_login
         begin = time.monotonic()
+        cpu_before = _cpu_seconds(groups)
+        client_before = time.process_time()
         deadline = begin + args.duration
         await asyncio.gather(
             *(
@@ -400,6 +434,9 @@ async def _load(
             )
         )
         elapsed = time.monotonic() - begin
+        cpu_after = _cpu_seconds(groups)
+        stats.cpu = {k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_after}
+        stats.cpu["load_client"] = round(time.process_time() - client_before, 1)
     finally:
         for session in sessions:
             await session.close()
@@ -478,7 +515,8 @@ def main(argv: list[str]) -> int:
     processes = _start(env, port, args.workers, work / "server.log")
     try:
         asyncio.run(_wait_ready(base))
-        stats, elapsed, health_rps, login_s = asyncio.run(_load(base, army, args))
+        groups = {p.pid for p in processes}  # each started in a session of its own
+        stats, elapsed, health_rps, login_s = asyncio.run(_load(base, army, args, groups))
     finally:
         _stop(processes)
     load_after = _load_average()
@@ -544,6 +582,10 @@ def main(argv: list[str]) -> int:
             "p99": _pct(stats.pages, 0.99),
             "count": len(stats.pages),
         },
+        "cpu_seconds_timed_phase": stats.cpu,
+        "cpu_ms_per_form": {k: round(v * 1000 / stats.forms_done, 1) for k, v in stats.cpu.items()}
+        if stats.forms_done
+        else {},
         "errors": errors,
         "errors_by_kind": stats.errors,
         "baseline_health": {
@@ -614,6 +656,11 @@ def _markdown(r: dict[str, Any]) -> str:
         f"{base['requests_per_s']} requests/s (p50 {base['p50_ms']} ms, p99 {base['p99_ms']} ms): "
         "the floor of the cost of one request through this server.",
         "",
+        f"CPU during the timed phase ({u['cpus']} CPUs × {r['elapsed_s']} s available): "
+        f"{r.get('cpu_seconds_timed_phase', {})} s; per completed form: "
+        f"{r.get('cpu_ms_per_form', {})} ms. At that cost the machine's ceiling is about "
+        f"{_ceiling(r)} forms/s.",
+        "",
         f"Save requests: {r.get('save_requests', 0)}, "
         f"{r.get('cells_per_request_mean', 0)} cells each on average (the screen sends what "
         "was typed while the previous save was in flight).",
@@ -632,6 +679,14 @@ def _markdown(r: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _ceiling(r: dict[str, Any]) -> str:
+    per_form = r.get("cpu_ms_per_form") or {}
+    total = sum(per_form.values())
+    if not total:
+        return "?"
+    return f"{r['set_up']['cpus'] * 1000 / total:.0f}"
 
 
 if __name__ == "__main__":
