@@ -43,7 +43,7 @@ from haucan.core.access import AccessRule, area_of, rule_of
 from haucan.core.periods import PeriodType, period_of
 from haucan.core.scope import Scope
 from haucan.dashboards import services as dashboards
-from haucan.exchange.metadata_api import user_uid
+from haucan.exchange.metadata_types import user_uid
 from haucan.exchange.models import ImportJob
 from haucan.org.models import UnitGroup
 from haucan.reporting.services.values import CellInput, resolve_target, save_values
