@@ -237,7 +237,7 @@ def worker(database: str) -> dict[str, object]:
     from haucan.catalog.models import DataSet
     from haucan.core.periods import PeriodType, period_of
     from haucan.core.scope import Scope
-    from haucan.demo.loader import load_catalog, read_catalog
+    from haucan.demo.catalog import load_catalog, read_catalog
 
     call_command("migrate", verbosity=0)
     rng = random.Random(20240)

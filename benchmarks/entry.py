@@ -177,14 +177,15 @@ def worker(database: str) -> dict[str, object]:
         state["version"] = response.json()["version"]
 
     batch_cells = cells[:100]
+    batches = [0]
 
     def save_batch() -> None:
         # What the screen sends when a hundred cells were queued (a fast typist, a slow line).
-        state["n"] += 1
+        batches[0] += 1
         body = {
             **query,
             "cells": [
-                {"de": de, "coc": coc, "value": str(200 + (state["n"] + k) % 50)}
+                {"de": de, "coc": coc, "value": str(200 + (batches[0] + k) % 50)}
                 for k, (de, coc) in enumerate(batch_cells)
             ],
         }

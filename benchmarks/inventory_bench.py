@@ -183,7 +183,7 @@ def _refresh() -> dict[str, object]:
     from benchmarks.common import measure
     from haucan.catalog.models import DataSet
     from haucan.core.scope import Scope
-    from haucan.demo.loader import load_catalog, read_catalog
+    from haucan.demo.catalog import load_catalog, read_catalog
     from haucan.org.models import Unit
     from haucan.petroleum import reports
     from haucan.petroleum.models import LocationKind, Product

@@ -43,7 +43,7 @@ def _setup(episodes: int) -> tuple[Any, Any]:
     from haucan.accounts.services import assign, create_user
     from haucan.core.scope import Domain, Scope
     from haucan.core.text import fold
-    from haucan.demo.loader import load_catalog, read_catalog
+    from haucan.demo.catalog import load_catalog, read_catalog
     from haucan.medical.models import (
         BedCount,
         Department,

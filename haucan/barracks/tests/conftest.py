@@ -18,7 +18,7 @@ from haucan.barracks.models import (
 from haucan.barracks.services.buildings import BuildingInput, register_building
 from haucan.barracks.services.land import SiteInput, create_site
 from haucan.core.scope import Scope
-from haucan.demo.loader import load_catalog, read_catalog
+from haucan.demo.catalog import load_catalog, read_catalog
 from haucan.org.models import Unit
 from haucan.testing import World
 

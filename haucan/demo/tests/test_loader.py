@@ -25,15 +25,8 @@ from haucan.core.errors import ValidationFailed
 from haucan.core.expressions import parse_expression
 from haucan.core.ids import validate_identifier
 from haucan.core.periods import PeriodType, period_of
-from haucan.demo.loader import (
-    DEMO_PASSWORD,
-    PERSONAS,
-    DemoSummary,
-    check_catalog,
-    load_demo,
-    option_combo_codes,
-    read_catalog,
-)
+from haucan.demo.catalog import check_catalog, option_combo_codes, read_catalog
+from haucan.demo.loader import DEMO_PASSWORD, PERSONAS, DemoSummary, load_demo
 from haucan.org.models import Level, LinkReason, Unit, UnitGroup, UnitLink
 from haucan.reporting.models import CompleteRegistration, DataValue, Origin
 

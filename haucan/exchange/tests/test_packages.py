@@ -20,7 +20,7 @@ from haucan.catalog.models import (
 )
 from haucan.core.errors import PermissionDenied
 from haucan.core.scope import Scope
-from haucan.demo.loader import option_combo_codes, read_catalog
+from haucan.demo.catalog import option_combo_codes, read_catalog
 from haucan.exchange.packages import export_package, import_package
 from haucan.org.models import Unit, UnitGroup
 from haucan.testing import FuelForm, World, build_fuel_form

@@ -15,7 +15,7 @@ from haucan.accounts.queries import resolve_scope
 from haucan.accounts.services import assign, create_user
 from haucan.catalog.models import DataSet
 from haucan.core.scope import Domain, Scope
-from haucan.demo.loader import load_catalog, read_catalog
+from haucan.demo.catalog import load_catalog, read_catalog
 from haucan.medical.models import Department, Facility, Tier
 from haucan.medical.services.facilities import add_department, register_facility
 from haucan.org.models import Unit, UnitKind

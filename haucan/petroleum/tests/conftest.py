@@ -37,7 +37,7 @@ class Fuel:
 
 @pytest.fixture
 def fuel(world: World) -> Fuel:
-    from haucan.demo.loader import load_catalog, read_catalog
+    from haucan.demo.catalog import load_catalog, read_catalog
 
     system = Scope.system("test")
     with transaction.atomic():
