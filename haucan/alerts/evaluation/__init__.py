@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import transaction
 from django.utils import timezone, translation
 
 from haucan.alerts.evaluation import late, outlier, threshold, validation
@@ -74,12 +75,16 @@ def _apply(
     active alerts near the arrival: a rule that found nothing there is then not even locked."""
     if report.active is not None and not findings and rule.code not in report.active:
         return
-    result = sync_rule(scope, rule, findings, universe)
     # Imported here: notify → recipients → evaluation.context would start a cycle when a module
     # imports haucan.alerts.services first.
     from haucan.alerts.notify import notify
 
-    notify(scope, result.raised)
+    # The alerts and their notifications commit together (as raise_event's do): a worker killed
+    # between two commits left alerts nobody was told of, and its re-run, finding them unchanged,
+    # raised nothing (issue 10 §7, test_crash_worker_tasks.py).
+    with transaction.atomic():
+        result = sync_rule(scope, rule, findings, universe)
+        notify(scope, result.raised)
     report.findings += len(findings)
     report.result.add(result)
 

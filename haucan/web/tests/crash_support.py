@@ -6,6 +6,10 @@ their own database, created and migrated here (in a child process with Django po
 with the test world and a wide form for large imports.
 
     python -m haucan.web.tests.crash_support setup   # prints the world's keys as JSON
+
+`call(live, name, **kwargs)` runs one of the `STEPS` below the same way (a child process with
+Django on the live database) for what a test must do through the services: define alert rules,
+import values, enqueue a task, evaluate afresh.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import subprocess
 import sys
 import time
 from base64 import b64encode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,14 +119,15 @@ class Live:
     def scalar(self, query: str, params: list[Any] | None = None) -> Any:
         return self.sql(query, params)[0][0]
 
-    def writing(self, table: str) -> bool:
-        """Whether another backend holds an open transaction that has written to `table`."""
+    def writing(self, *tables: str) -> bool:
+        """Whether another backend holds an open transaction that has written to one of
+        `tables`."""
         return bool(
             self.scalar(
                 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = %s AND l.mode = 'RowExclusiveLock' "
+                "WHERE c.relname = ANY(%s) AND l.mode = 'RowExclusiveLock' "
                 "AND l.pid <> pg_backend_pid()",
-                [table],
+                [list(tables)],
             )
         )
 
@@ -250,9 +255,134 @@ def payload(keys: dict[str, Any], periods: list[str], value: int) -> bytes:
     return json.dumps({"dataValues": rows}).encode()
 
 
-if __name__ == "__main__":
-    if sys.argv[1:] == ["setup"]:
-        import django
+def _threshold_rules(prefix: str, level: int, compare_to: str, lookback: int) -> int:
+    """One threshold rule per element of the crash form: `#{CR_k} > compare_to` at `level`."""
+    from haucan.alerts.rules import save_rule
+    from haucan.core.scope import Scope
 
-        django.setup()
+    system = Scope.system("crash tests")
+    for k in range(ELEMENTS):
+        save_rule(
+            system,
+            {
+                "code": f"{prefix}_{k:03d}",
+                "name": f"Chỉ tiêu {k:03d} vượt {compare_to}",
+                "kind": "threshold",
+                "domain": "general",
+                "expression": f"#{{CR_{k:03d}}}",
+                "operator": ">",
+                "compare_to": compare_to,
+                "levels": [level],
+                "period_type": "Monthly",
+                "lookback": lookback,
+            },
+        )
+    return ELEMENTS
+
+
+def _import(cells: list[list[Any]], announce: bool) -> dict[str, Any]:
+    """Import `cells` ([element index, unit index, period, value]) as the API does, in one
+    transaction. `announce=False` unregisters the arrival listeners first, so the import
+    queues no evaluation of its own."""
+    from haucan.core import arrivals
+    from haucan.core.scope import Scope
+    from haucan.reporting.services.imports import ImportRow, import_values
+
+    if not announce:
+        arrivals._listeners.clear()
+    keys = json.loads(os.environ["CRASH_KEYS"])
+    rows = [
+        ImportRow(keys["elements"][k], period, keys["units"][u], str(value))
+        for k, u, period, value in cells
+    ]
+    summary = import_values(Scope.system("crash tests"), rows, origin="api")
+    return {"imported": summary["importCount"]["imported"], "conflicts": summary["conflicts"][:3]}
+
+
+def _enqueue(task: str) -> str:
+    from haucan.alerts import tasks
+
+    return str(getattr(tasks, task).enqueue().id)
+
+
+def _build_rollups() -> int:
+    from haucan.analytics import store
+
+    return store.rebuild().rows
+
+
+def _fresh_evaluation() -> dict[str, int]:
+    """A full evaluation now: what it would still change (nothing, when the alerts are right)."""
+    from haucan.alerts.evaluation import evaluate_all
+    from haucan.core.scope import Scope
+
+    report = evaluate_all(Scope.system("crash tests"))
+    r = report.result
+    return {
+        "opened": len(r.opened),
+        "reopened": len(r.reopened),
+        "refreshed": r.refreshed,
+        "resolved": r.resolved,
+        "errors": len(report.errors),
+    }
+
+
+def _expected_notifications() -> int:
+    """How many notifications the active alerts should have, by the recipients' rules."""
+    from haucan.alerts.models import Alert
+    from haucan.alerts.recipients import recipients
+
+    alerts = list(Alert.objects.select_related("rule").filter(status="open"))
+    return sum(len(users) for users in recipients(alerts).values())
+
+
+def _chain_ok() -> bool:
+    from haucan.audit.services import verify_chain
+
+    return bool(verify_chain().ok)
+
+
+STEPS: dict[str, Callable[..., Any]] = {
+    "threshold_rules": _threshold_rules,
+    "import": _import,
+    "enqueue": _enqueue,
+    "build_rollups": _build_rollups,
+    "fresh_evaluation": _fresh_evaluation,
+    "expected_notifications": _expected_notifications,
+    "chain_ok": _chain_ok,
+}
+
+
+def call(live: Live, step: str, **kwargs: Any) -> Any:
+    """Run `STEPS[step](**kwargs)` in a child process on the live database; its JSON result."""
+    env = live.env()
+    env["CRASH_KEYS"] = json.dumps(live.keys)
+    out = subprocess.run(
+        [sys.executable, "-m", "haucan.web.tests.crash_support", "call", step],
+        input=json.dumps(kwargs),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise AssertionError(f"{step} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def task_status(live: Live, task_id: str) -> str:
+    return str(
+        live.scalar(
+            "SELECT status FROM django_tasks_database_dbtaskresult WHERE id = %s", [task_id]
+        )
+    )
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+    if sys.argv[1:] == ["setup"]:
         print(json.dumps(_setup()))
+    elif sys.argv[1:2] == ["call"]:
+        print(json.dumps(STEPS[sys.argv[2]](**json.loads(sys.stdin.read()))))
