@@ -127,11 +127,11 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             os.killpg(p.pid, signal.SIGKILL)
 
 
-def _cpu_seconds(groups: set[int]) -> dict[str, float]:
+def _cpu_seconds(groups: dict[int, str]) -> dict[str, float]:
     """CPU seconds used so far by the server's and the worker's process groups and by
     PostgreSQL (its live processes, plus what the postmaster collected from ended backends)."""
     tick = os.sysconf("SC_CLK_TCK")
-    used = {"web_and_worker": 0.0, "postgresql": 0.0}
+    used = {name: 0.0 for name in groups.values()} | {"postgresql": 0.0}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -142,7 +142,7 @@ def _cpu_seconds(groups: set[int]) -> dict[str, float]:
         # After the name: state ppid pgrp ... utime(11) stime(12) cutime(13) cstime(14).
         own = (int(fields[11]) + int(fields[12])) / tick
         if int(fields[2]) in groups:
-            used["web_and_worker"] += own
+            used[groups[int(fields[2])]] += own
         elif comm == "postgres":
             used["postgresql"] += own
             if fields[1] == "1" or _is_postmaster(fields):
@@ -396,7 +396,7 @@ async def _baseline(base: str, clients: int, seconds: float, stats: Stats) -> fl
 
 
 async def _load(
-    base: str, army: dict[str, Any], args: argparse.Namespace, groups: set[int]
+    base: str, army: dict[str, Any], args: argparse.Namespace, groups: dict[int, str]
 ) -> tuple[Stats, float, float, float]:
     """The baseline, then every clerk signs in (at most --login-concurrency at a time, like
     a morning's arrivals), then the timed entry phase: forms/s is measured over it."""
@@ -515,7 +515,8 @@ def main(argv: list[str]) -> int:
     processes = _start(env, port, args.workers, work / "server.log")
     try:
         asyncio.run(_wait_ready(base))
-        groups = {p.pid for p in processes}  # each started in a session of its own
+        # Each started in a session of its own: its process group is its pid.
+        groups = {processes[0].pid: "web", processes[1].pid: "worker"}
         stats, elapsed, health_rps, login_s = asyncio.run(_load(base, army, args, groups))
     finally:
         _stop(processes)
