@@ -79,30 +79,93 @@ class SyncResult:
         self.resolved += other.resolved
 
 
-def _existing(rule: AlertRule, universe: Universe) -> dict[tuple[int, str, str], Alert]:
-    rows = Alert.objects.filter(code=rule.code, period__in=universe.periods)
-    if universe.unit_ids is not None:
-        rows = rows.filter(unit_id__in=universe.unit_ids)
+REFRESHED_FIELDS = ["message", "values", "severity", "link", "rule", "rule_version", "last_seen_at"]
+REOPENED_FIELDS = [
+    "status", "opened_at", "resolved_at", "acknowledged_at", "acknowledged_by",
+    "acknowledge_note", "times_reopened",
+]  # fmt: skip
+
+
+Item = tuple[AlertRule, Iterable[Finding], Universe]
+
+
+def _existing(items: list[Item]) -> dict[str, dict[tuple[int, str, str], Alert]]:
+    """rule code -> (unit, period, key) -> alert, for the universes of `items` (locked)."""
+    universes = [universe for _rule, _findings, universe in items]
+    rows = Alert.objects.filter(
+        code__in={rule.code for rule, _f, _u in items},
+        period__in={p for u in universes for p in u.periods},
+    )
+    if all(u.unit_ids is not None for u in universes):
+        rows = rows.filter(unit_id__in={pk for u in universes for pk in u.unit_ids or ()})
     # The message and timestamps are not read: comparing needs only the values (see Finding).
     rows = rows.only(
         "pk", "kind", "code", "key", "unit_id", "period", "domain", "status", "values",
         "severity", "link", "rule_version", "times_reopened",
     )  # fmt: skip
-    return {(a.unit_id, a.period, a.key): a for a in rows.select_for_update()}
+    found: dict[str, dict[tuple[int, str, str], Alert]] = {}
+    for a in rows.select_for_update():
+        found.setdefault(a.code, {})[(a.unit_id, a.period, a.key)] = a
+    return found
+
+
+def _inside(alert: Alert, universe: Universe) -> bool:
+    return alert.period in universe.periods and (
+        universe.unit_ids is None or alert.unit_id in universe.unit_ids
+    )
 
 
 def sync_rule(
     scope: Scope, rule: AlertRule, findings: Iterable[Finding], universe: Universe
 ) -> SyncResult:
+    return sync_rules(scope, [(rule, findings, universe)])
+
+
+def sync_rules(scope: Scope, items: Iterable[Item]) -> SyncResult:
+    """Apply what several rules found, in one transaction and with one query per kind of write
+    for all of them (an arrival evaluation touches a dozen rules with a few alerts each).
+
+    The rules are locked together, in the order of their ids. A rule that comes more than once
+    (a late rule's units and its summary) is applied again after the first, as by a second call.
+    """
     result = SyncResult()
+    rounds: list[list[Item]] = []
+    seen_codes: dict[str, int] = {}
+    for item in items:
+        n = seen_codes.get(item[0].code, 0)
+        seen_codes[item[0].code] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(item)
+    if not rounds:
+        return result
     now = timezone.now()
     with transaction.atomic():
-        AlertRule.objects.select_for_update().filter(pk=rule.pk).first()
-        existing = _existing(rule, universe)
+        rule_ids = {rule.pk for rule, _f, _u in rounds[0]}
+        list(
+            AlertRule.objects.select_for_update()
+            .filter(pk__in=rule_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for chosen in rounds:
+            _apply_round(scope, chosen, now, result)
+    return result
+
+
+def _apply_round(scope: Scope, items: list[Item], now: Any, result: SyncResult) -> None:
+    existing_by_code = _existing(items)
+    to_create: list[Alert] = []
+    to_update: list[Alert] = []  # refreshed: new values, same state
+    to_reopen: list[Alert] = []
+    resolved: list[Alert] = []
+    for rule, findings, universe in items:
+        existing = {
+            key: alert
+            for key, alert in existing_by_code.get(rule.code, {}).items()
+            if _inside(alert, universe)
+        }
         seen: set[tuple[int, str, str]] = set()
-        to_create: list[Alert] = []
-        to_update: list[Alert] = []
-        changed_fields = {"message", "values", "severity", "link", "rule_version"}
         for finding in findings:
             key = (finding.unit_id, finding.period, finding.key)
             if key in seen:
@@ -148,66 +211,52 @@ def sync_rule(
                 alert.acknowledge_note = ""
                 alert.times_reopened += 1
                 result.reopened.append(alert)
+                to_reopen.append(alert)
             elif same:
                 continue
             else:
                 result.refreshed += 1
+                to_update.append(alert)
             alert.message, alert.values, alert.link = finding.message, finding.values, finding.link
             alert.severity, alert.rule, alert.rule_version = rule.severity, rule, rule.version
             alert.last_seen_at = now
-            to_update.append(alert)
-        resolved: list[Alert] = []
         for key, alert in existing.items():
             if key not in seen and alert.is_active and universe.covers(alert):
                 alert.status = AlertStatus.RESOLVED
                 alert.resolved_at = now
                 resolved.append(alert)
-        if to_create:
-            Alert.objects.bulk_create(to_create, batch_size=2000)
-            if to_create[0].pk is None:  # no RETURNING: read the new rows back
-                created = _existing(rule, universe)
-                to_create = [created[(a.unit_id, a.period, a.key)] for a in to_create]
-            result.opened = to_create
-        if to_update:
-            Alert.objects.bulk_update(
-                to_update,
-                [
-                    *changed_fields,
-                    "rule",
-                    "last_seen_at",
-                    "status",
-                    "opened_at",
-                    "resolved_at",
-                    "acknowledged_at",
-                    "acknowledged_by",
-                    "acknowledge_note",
-                    "times_reopened",
-                ],
-                batch_size=2000,
-            )
-        if resolved:
-            Alert.objects.bulk_update(resolved, ["status", "resolved_at"], batch_size=2000)
-        result.resolved = len(resolved)
-        steps = [
-            *((a, "open", AlertStatus.OPEN) for a in result.opened),
-            *((a, "reopen", AlertStatus.OPEN) for a in result.reopened),
-            *((a, "resolve", AlertStatus.RESOLVED) for a in resolved),
-        ]
-        if steps:
-            AlertTransition.objects.bulk_create(
-                (
-                    AlertTransition(
-                        alert=a, action=action, status=status, by=scope.username, at=now
-                    )
-                    for a, action, status in steps
-                ),
-                batch_size=2000,
-            )
-            audit.record_many(
-                scope,
-                [
-                    (f"alerts.{action}", a, {"code": a.code, "period": a.period, "key": a.key})
-                    for a, action, _status in steps
-                ],
-            )
-    return result
+    if to_create:
+        Alert.objects.bulk_create(to_create, batch_size=2000)
+        if to_create[0].pk is None:  # no RETURNING: read the new rows back
+            created = _existing(items)
+            to_create = [created[a.code][(a.unit_id, a.period, a.key)] for a in to_create]
+        result.opened += to_create
+    # Only the fields that were set: the alerts were read with .only(), and writing a field
+    # that was not read would fetch it first, one query per alert and field.
+    if to_update:
+        Alert.objects.bulk_update(to_update, REFRESHED_FIELDS, batch_size=2000)
+    if to_reopen:
+        Alert.objects.bulk_update(to_reopen, [*REFRESHED_FIELDS, *REOPENED_FIELDS], batch_size=2000)
+    if resolved:
+        Alert.objects.bulk_update(resolved, ["status", "resolved_at"], batch_size=2000)
+    result.resolved += len(resolved)
+    steps = [
+        *((a, "open", AlertStatus.OPEN) for a in to_create),
+        *((a, "reopen", AlertStatus.OPEN) for a in to_reopen),
+        *((a, "resolve", AlertStatus.RESOLVED) for a in resolved),
+    ]
+    if steps:
+        AlertTransition.objects.bulk_create(
+            (
+                AlertTransition(alert=a, action=action, status=status, by=scope.username, at=now)
+                for a, action, status in steps
+            ),
+            batch_size=2000,
+        )
+        audit.record_many(
+            scope,
+            [
+                (f"alerts.{action}", a, {"code": a.code, "period": a.period, "key": a.key})
+                for a, action, _status in steps
+            ],
+        )

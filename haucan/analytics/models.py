@@ -81,7 +81,12 @@ class StagedKey(models.Model):
     attribute_option_combo_id = models.BigIntegerField()
     unit_id = models.BigIntegerField()
     period = models.CharField(max_length=20)
-    removal = models.BooleanField(default=False)  # a value went away or changed
+    # The lowest and highest value that went away or was replaced in the cell (NULL: none). The
+    # cell's minimum (maximum) can only be stale when one of them reached it (store.py).
+    old_minimum = models.FloatField(null=True)
+    old_maximum = models.FloatField(null=True)
+    stale_minimum = models.BooleanField(default=False)
+    stale_maximum = models.BooleanField(default=False)
 
 
 class RollupState(models.Model):

@@ -181,10 +181,15 @@ def resolve_units(scope: Scope, items: Sequence[str]) -> list[Unit]:
     boundaries: list[Unit] = []
     levels: list[int] = []
     groups: list[str] = []
+    user_units = ("USER_ORGUNIT", "USER_ORGUNIT_CHILDREN", "USER_ORGUNIT_GRANDCHILDREN")
+    named = org_queries.get_units(  # every unit named by uid or code, in one query
+        scope,
+        [i for i in items if i not in user_units and not i.startswith(("LEVEL-", "OU_GROUP-"))],
+    )
     for item in items:
         if item == "USER_ORGUNIT":
             boundaries.extend(org_queries.scope_roots(scope))
-        elif item in ("USER_ORGUNIT_CHILDREN", "USER_ORGUNIT_GRANDCHILDREN"):
+        elif item in user_units[1:]:
             roots = org_queries.scope_roots(scope)
             depth = 1 if item == "USER_ORGUNIT_CHILDREN" else 2
             for root in roots:
@@ -199,7 +204,7 @@ def resolve_units(scope: Scope, items: Sequence[str]) -> list[Unit]:
         elif item.startswith("OU_GROUP-"):
             groups.append(item.removeprefix("OU_GROUP-"))
         else:
-            boundaries.append(org_queries.get_unit(scope, item))
+            boundaries.append(named[item])
     if not levels and not groups:
         return _dedupe(boundaries)
     inside = boundaries or org_queries.scope_roots(scope)

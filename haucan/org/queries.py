@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,6 +41,23 @@ def get_unit(scope: Scope, key: str | int) -> Unit:
     if unit is None:
         raise NotFound(_("Unit not found."))
     return unit
+
+
+def get_units(scope: Scope, keys: Iterable[str]) -> dict[str, Unit]:
+    """`get_unit` for several keys in one query: key -> unit, or NotFound if any is missing."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    pks = {int(k) for k in wanted if k.isdigit()}
+    rows = units_in_scope(scope).filter(Q(uid__in=wanted) | Q(code__in=wanted) | Q(pk__in=pks))
+    found: dict[str, Unit] = {}
+    for unit in rows.order_by("path"):  # the first by path wins, as in get_unit
+        for key in (unit.uid, unit.code, str(unit.pk)):
+            if key in wanted:
+                found.setdefault(key, unit)
+    if len(found) < len(wanted):
+        raise NotFound(_("Unit not found."))
+    return found
 
 
 def scope_roots(scope: Scope) -> list[Unit]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone, translation
 
 from haucan.alerts.evaluation import late, outlier, threshold, validation
@@ -28,7 +29,8 @@ from haucan.alerts.evaluation.context import (
 )
 from haucan.alerts.models import Alert, AlertRule, RuleKind
 from haucan.alerts.queries import ACTIVE
-from haucan.alerts.sync import Finding, SyncResult, Universe, sync_rule
+from haucan.alerts.sync import Finding, SyncResult, Universe, sync_rule, sync_rules
+from haucan.catalog.models import DataElement
 from haucan.core.arrivals import Arrival
 from haucan.core.errors import ValidationFailed
 from haucan.core.expressions import Operand
@@ -47,6 +49,9 @@ class Report:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     active: set[str] | None = None
+    # An arrival evaluation reads first and writes at the end (see evaluate_arrivals): what
+    # each rule found waits here.
+    pending: list[tuple[AlertRule, list[Finding], Universe]] | None = None
 
     def describe(self) -> str:
         r = self.result
@@ -61,7 +66,9 @@ def _active_rules(kinds: Iterable[str] | None = None) -> list[AlertRule]:
     rules = AlertRule.objects.filter(active=True).select_related("indicator", "data_set")
     if kinds is not None:
         rules = rules.filter(kind__in=list(kinds))
-    return list(rules.exclude(kind=RuleKind.EVENT).prefetch_related("elements"))
+    # Only the elements' ids are read (outlier rules): whole rows cost more than the rules.
+    watched = Prefetch("elements", queryset=DataElement.objects.only("pk"))
+    return list(rules.exclude(kind=RuleKind.EVENT).prefetch_related(watched))
 
 
 def _apply(
@@ -75,18 +82,31 @@ def _apply(
     active alerts near the arrival: a rule that found nothing there is then not even locked."""
     if report.active is not None and not findings and rule.code not in report.active:
         return
-    # Imported here: notify → recipients → evaluation.context would start a cycle when a module
-    # imports haucan.alerts.services first.
-    from haucan.alerts.notify import notify
+    if report.pending is not None:
+        report.pending.append((rule, findings, universe))
+        return
+    _sync(scope, rule, findings, universe, report)
 
+
+def _sync(
+    scope: Scope, rule: AlertRule, findings: list[Finding], universe: Universe, report: Report
+) -> None:
     # The alerts and their notifications commit together (as raise_event's do): a worker killed
     # between two commits left alerts nobody was told of, and its re-run, finding them unchanged,
     # raised nothing (issue 10 §7, test_crash_worker_tasks.py).
     with transaction.atomic():
         result = sync_rule(scope, rule, findings, universe)
-        notify(scope, result.raised)
+        _notify(scope, result)
     report.findings += len(findings)
     report.result.add(result)
+
+
+def _notify(scope: Scope, result: SyncResult) -> None:
+    # Imported here: notify → recipients → evaluation.context would start a cycle when a module
+    # imports haucan.alerts.services first.
+    from haucan.alerts.notify import notify
+
+    notify(scope, result.raised)
 
 
 def _ids(periods: list[Period]) -> frozenset[str]:
@@ -169,7 +189,7 @@ def evaluate_arrivals(
     """Evaluate only what `arrivals` touch (see the module docstring)."""
     started = time.perf_counter()
     today = today or timezone.localdate()
-    report = Report()
+    report = Report(pending=[])
     value_arrivals = [a for a in arrivals if a.element_ids]
     submissions = [a for a in arrivals if a.data_set_id is not None]
     rules = _active_rules()
@@ -201,6 +221,15 @@ def evaluate_arrivals(
                 report.errors.append(f"{rule.code}: {exc.message}")
                 continue
             report.rules += touched
+        # Every rule that found something or has alerts to resolve, in one transaction and one
+        # query per kind of write: a transaction and a dozen queries per rule were most of the
+        # time. Inside the override: messages are rendered when written.
+        pending, report.pending = report.pending or [], None
+        with transaction.atomic():  # the alerts and their notifications together, as in _sync
+            result = sync_rules(scope, pending)
+            _notify(scope, result)
+        report.findings += sum(len(findings) for _rule, findings, _universe in pending)
+        report.result.add(result)
     report.seconds = time.perf_counter() - started
     return report
 

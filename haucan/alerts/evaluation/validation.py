@@ -14,7 +14,7 @@ from haucan.alerts.messages import number, template_for
 from haucan.alerts.models import AlertRule
 from haucan.alerts.sync import Finding
 from haucan.catalog.models import MissingValueStrategy, Operator, ValidationRule
-from haucan.core.expressions import Expression, ExpressionError, Operand
+from haucan.core.expressions import Expression, ExpressionError, Operand, parse_expression
 from haucan.core.periods import Period
 from haucan.reporting.structure import load_structure
 from haucan.reporting.validation import rules_for
@@ -37,11 +37,28 @@ def checks_of(rule: AlertRule, memo: dict[int, Checks] | None = None) -> Checks:
         return []
     memo = {} if memo is None else memo
     if rule.data_set.pk not in memo:
-        memo[rule.data_set.pk] = rules_for(load_structure(rule.data_set))
+        # Only the form's rows that validation rules name: rules_for asks no more of the form,
+        # and the whole layout (sections, greyed cells) took most of an arrival's validation.
+        named = {
+            o.data_element
+            for texts in ValidationRule.objects.filter(
+                period_type=rule.data_set.period_type
+            ).values_list("left", "right")
+            for text in texts
+            for o in _operands(text)
+        }
+        memo[rule.data_set.pk] = rules_for(load_structure(rule.data_set, element_keys=named))
     chosen = memo[rule.data_set.pk]
     if rule.validation_rule_id is not None:
         chosen = [c for c in chosen if c[0].pk == rule.validation_rule_id]
     return chosen
+
+
+def _operands(text: str) -> frozenset[Operand]:
+    try:
+        return parse_expression(text).operands()
+    except ExpressionError:
+        return frozenset()  # rules_for skips a broken rule
 
 
 @dataclass(frozen=True)

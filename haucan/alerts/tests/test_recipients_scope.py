@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from haucan.alerts.evaluation import evaluate_arrivals
 from haucan.alerts.models import Alert, AlertRule, Notification
@@ -13,6 +15,7 @@ from haucan.alerts.queries import get_alert, unread_count, visible
 from haucan.alerts.recipients import recipients
 from haucan.alerts.services import raise_event
 from haucan.alerts.tests.conftest import SYSTEM, Put
+from haucan.analytics import store
 from haucan.core.arrivals import Arrival
 from haucan.core.errors import NotFound
 from haucan.core.scope import Domain, Scope
@@ -143,3 +146,40 @@ def test_arrival_of_a_submission_resolves_the_late_report(
     assert Alert.objects.get(code="LATE", unit=world.battalion_a).status == "resolved"
     summary = Alert.objects.get(code="LATE", unit=world.regiment_a, key="summary")
     assert summary.values == {"missing": 1, "total": 2}
+
+
+def test_an_arrival_costs_the_same_queries_for_one_touched_rule_as_for_three(
+    world: World, fuel: FuelForm, put: Put, make_rule: Callable[..., AlertRule]
+) -> None:
+    # Given a stock value below three limits (the listener does not run: no commit callbacks)
+    put(world.battalion_a, "202611", {("PET_STOCK", "FUEL_1"): 30})
+    store.ensure_fresh()  # the analytics catch-up of the save: the next query's, not alerts'
+    arrival = [Arrival(world.battalion_a.pk, "202611", frozenset({fuel.stock.pk}))]
+
+    def rule(limit: int) -> AlertRule:
+        return make_rule(
+            code=f"LOW_{limit}",
+            name=f"Tồn dưới {limit}",
+            kind="threshold",
+            expression="#{PET_STOCK}",
+            operator="<",
+            compare_to=str(limit),
+            levels=[4, 5],
+            period_type="Monthly",
+            lookback=24,
+        )
+
+    def queries_to_open() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            report = evaluate_arrivals(SYSTEM, arrival)
+        assert len(report.result.opened) == 2 * AlertRule.objects.count()  # unit and regiment
+        return len(captured.captured_queries)
+
+    rule(100)
+    one = queries_to_open()
+    Alert.objects.all().delete()
+    rule(200)
+    rule(300)
+    # When the arrival is evaluated again with three rules to open alerts for
+    # Then the alerts are read, written, logged and delivered for all three at once
+    assert queries_to_open() == one
