@@ -32,6 +32,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import cached_property
 from typing import Literal, TypeAlias
 
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +90,15 @@ class Operand:
     data_element: str
     category_option_combo: str | None = None
     attribute_option_combo: str | None = None
+
+    # Operands key the values of every unit and period an evaluation reads (about a million
+    # look-ups in a full alert evaluation): the hash is computed once, not per look-up.
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.data_element, self.category_option_combo, self.attribute_option_combo))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True)
