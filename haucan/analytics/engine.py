@@ -63,6 +63,7 @@ class Row:
 
 @dataclass(frozen=True)
 class RawValue:
+    id: int
     unit: int
     coc: int
     start: date
@@ -172,37 +173,26 @@ def _latest_by_coc(
     element_id: int, pieces: frozenset[Component], period: Period
 ) -> dict[int, tuple[float, int]]:
     """Per option combo: the sum of each covered unit's latest value inside `period`, and how
-    many units that is (LAST and LAST_AVERAGE_ORG_UNIT), computed by the database."""
+    many units that is (LAST and LAST_AVERAGE_ORG_UNIT), computed by the database.
+
+    A unit's latest period is the one with the latest start, then the latest end: a quarter
+    beats the month it starts with (see `_latest_values`)."""
     if not pieces:
         return {}
     units, params = _units_condition(pieces, "unit_id")
-    bounds = (
-        "period_start >= %s AND period_end <= %s AND deleted = %s AND numeric_value IS NOT NULL"
-    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT v.category_option_combo_id, SUM(v.numeric_value), COUNT(*)
-                FROM {VALUES} v
-                JOIN (SELECT unit_id, category_option_combo_id, MAX(period_start) AS latest
+            f"""SELECT coc, SUM(value), COUNT(*)
+                FROM (SELECT category_option_combo_id AS coc, numeric_value AS value,
+                             RANK() OVER (PARTITION BY unit_id, category_option_combo_id
+                                          ORDER BY period_start DESC, period_end DESC) AS place
                       FROM {VALUES}
-                      WHERE data_element_id = %s AND {units} AND {bounds}
-                      GROUP BY unit_id, category_option_combo_id) m
-                  ON m.unit_id = v.unit_id
-                 AND m.category_option_combo_id = v.category_option_combo_id
-                 AND m.latest = v.period_start
-                WHERE v.data_element_id = %s AND v.{bounds.replace(" AND ", " AND v.")}
-                GROUP BY v.category_option_combo_id""",
-            [
-                element_id,
-                *params,
-                period.start,
-                period.end,
-                False,
-                element_id,
-                period.start,
-                period.end,
-                False,
-            ],
+                      WHERE data_element_id = %s AND {units}
+                        AND period_start >= %s AND period_end <= %s
+                        AND deleted = %s AND numeric_value IS NOT NULL) ranked
+                WHERE place = 1
+                GROUP BY coc""",
+            [element_id, *params, period.start, period.end, False],
         )
         return {coc: (float(total), int(count)) for coc, total, count in cursor.fetchall()}
 
@@ -216,14 +206,15 @@ def _raw_values(
     condition, params = _units_condition(pieces, "unit_id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT unit_id, category_option_combo_id, period_start, period_end, numeric_value
+            f"""SELECT id, unit_id, category_option_combo_id, period_start, period_end,
+                       numeric_value
                 FROM {VALUES}
                 WHERE data_element_id = %s AND {condition}
                   AND period_start >= %s AND period_end <= %s
                   AND deleted = %s AND numeric_value IS NOT NULL""",
             [element_id, *params, start, end, False],
         )
-        return [RawValue(u, c, _day(s), _day(e), v) for u, c, s, e, v in cursor.fetchall()]
+        return [RawValue(i, u, c, _day(s), _day(e), v) for i, u, c, s, e, v in cursor.fetchall()]
 
 
 def _finish(rows: list[Row], aggregation: str, days: int) -> float | None:
@@ -252,18 +243,33 @@ def _finish(rows: list[Row], aggregation: str, days: int) -> float | None:
     return None
 
 
-def _finish_raw(values: list[RawValue], aggregation: str) -> float | None:
-    latest: dict[tuple[int, int], RawValue] = {}
+def _latest_values(values: list[RawValue]) -> list[RawValue]:
+    """Each (unit, option combo)'s values of its latest period: the latest start, then the
+    latest end, so a quarter beats the month it starts with. Several values of that one period
+    (attribute option combos) all stay, as in `_latest_by_coc`; a value reached through two
+    overlapping periods of a filter counts once."""
+    latest: dict[tuple[int, int], dict[int, RawValue]] = {}
     for v in values:
-        seen = latest.get((v.unit, v.coc))
-        if seen is None or v.start > seen.start:
-            latest[(v.unit, v.coc)] = v
+        key = (v.unit, v.coc)
+        kept = latest.get(key)
+        if kept:
+            first = next(iter(kept.values()))
+            if (v.start, v.end) < (first.start, first.end):
+                continue
+            if (v.start, v.end) > (first.start, first.end):
+                kept.clear()
+        latest.setdefault(key, {})[v.id] = v
+    return [v for kept in latest.values() for v in kept.values()]
+
+
+def _finish_raw(values: list[RawValue], aggregation: str) -> float | None:
+    latest = _latest_values(values)
     if not latest:
         return None
     if aggregation == AggregationType.LAST:
-        return sum(v.value for v in latest.values())
+        return sum(v.value for v in latest)
     by_coc: dict[int, list[float]] = defaultdict(list)
-    for v in latest.values():
+    for v in latest:
         by_coc[v.coc].append(v.value)
     return sum(sum(vs) / len(vs) for vs in by_coc.values())
 
@@ -413,7 +419,9 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
         if coc_ids is not None:
             allowed = coc_ids if allowed is None else allowed & coc_ids
         rows: list[Row] = []
-        stored: set[date] = set()
+        # LAST types read the rows only when every row has one stored period; rows of a month
+        # and of the quarter it starts (same start) need each unit's latest, read raw.
+        stored: set[tuple[date, date]] = set()
         for period in periods.periods:
             day = plan.day_of(period)
             for unit in units.units:
@@ -424,7 +432,7 @@ def run_query(scope: Scope, query: AnalyticsQuery, *, today: date | None = None)
                         and (allowed is None or row.coc in allowed)
                     ):
                         rows.append(row)
-                        stored.add(row.start)
+                        stored.add((row.start, row.end))
         if aggregation in RAW_TYPES and len(stored) > 1 and len(periods.periods) == 1:
             # The usual case (one quarter or year): each unit's latest value, summed in SQL.
             period = periods.periods[0]

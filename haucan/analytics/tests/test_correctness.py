@@ -368,6 +368,45 @@ def test_min_max_and_count_look_at_every_value(catalog: Catalog, small: Small) -
     assert one(catalog, "E_MAX", "2025Q1", small.army) == 99
 
 
+def test_last_types_take_the_quarter_over_a_month_starting_with_it(
+    catalog: Catalog, small: Small
+) -> None:
+    # The minimal case of a property-test failure: with aggregationType=LAST*, a unit holding
+    # both April and Q2 has Q2 as its latest period (the same start, a later end), so its
+    # April value does not count. The engine used to take both values of the tied start.
+    write(catalog, small.r1, "202504", {("E_SUM", None): "152"})
+    write(catalog, small.r1, "2025Q2", {("E_SUM", None): "144.125"})
+    # R1 alone: one stored start, two stored periods
+    assert one(catalog, "E_SUM", "2025Q2", small.r1, aggregation="LAST") == 144.125
+    assert one(catalog, "E_SUM", "2025Q2", small.r1, aggregation="LAST_AVERAGE_ORG_UNIT") == (
+        144.125
+    )
+    write(catalog, small.r2, "202506", {("E_SUM", None): "181"})
+    # D1: R1's Q2 value and R2's June value, in every hierarchy mode (nothing moved)
+    for hierarchy in ("current", "period", "as-of:2025-07-01"):
+        assert one(
+            catalog, "E_SUM", "2025Q2", small.d1, aggregation="LAST", hierarchy=hierarchy
+        ) == pytest.approx(144.125 + 181, abs=5e-5)
+        assert one(
+            catalog,
+            "E_SUM",
+            "2025Q2",
+            small.d1,
+            aggregation="LAST_AVERAGE_ORG_UNIT",
+            hierarchy=hierarchy,
+        ) == pytest.approx((144.125 + 181) / 2, abs=5e-5)
+    # Several periods as a filter (each unit's latest over their union)
+    answer = engine_answer(
+        SYSTEM,
+        query(
+            [f"dx:{catalog.uid('E_SUM')}", f"ou:{small.d1.uid}"],
+            ["pe:2025Q1;2025Q2"],
+            aggregation="LAST_AVERAGE_ORG_UNIT",
+        ),
+    )
+    assert answer == {(catalog.uid("E_SUM"), small.d1.uid): pytest.approx(162.5625, abs=5e-5)}
+
+
 def test_min_and_max_forget_a_deleted_extreme(catalog: Catalog, small: Small) -> None:
     write(catalog, small.r1, "202501", {("E_MIN", None): "1", ("E_MAX", None): "1"})
     write(catalog, small.r2, "202501", {("E_MIN", None): "5", ("E_MAX", None): "500"})
