@@ -25,6 +25,9 @@ ALLOWED = {
         "ROLLUP", "VALUES", "ANCESTOR", "OUTBOX", "LINKS", "STATE", "STAGED", "KEYS", "KEY",
         "where", "columns",
         "_least('r.minimum', 'excluded.minimum')", "_greatest('r.maximum', 'excluded.maximum')",
+        # _recompute_stale_extremes: column names and operators from a literal tuple, MIN/MAX,
+        # and a subquery built from the table constants.
+        "column", "old", "stale", "compare", "fn", "subtree",
     },
     "haucan/analytics/engine.py": {
         "VALUES", "column", "_placeholders(own)", "_placeholders(whole)", "units", "bounds",
@@ -35,7 +38,10 @@ ALLOWED = {
     },
     "haucan/config/backup.py": {"_sqlite_quote(table)"},
     # Table-name constants, placeholder lists and a list of int() ids.
-    "haucan/alerts/evaluation/context.py": {"VALUES", "UNITS", "marks", "id_list"},
+    # ... and the subtree's path condition of "%s" placeholders (_subtree_condition).
+    "haucan/alerts/evaluation/context.py": {"VALUES", "UNITS", "marks", "id_list", "subtree"},
+    # The model's quoted table and column names (_update_rows).
+    "haucan/reporting/services/values.py": {"qn(meta.db_table)", "sets", "pk"},
     # The model's own table name, "%s" placeholder lists and CASE/guard fragments of "%s" only.
     "haucan/inventory/services/posting.py": {"table", "add_sql", "placeholders", "guard_sql"},
 }  # fmt: skip
