@@ -140,7 +140,9 @@ def sync_rules(scope: Scope, items: Iterable[Item]) -> SyncResult:
     if not rounds:
         return result
     now = timezone.now()
-    with transaction.atomic():
+    # Its own transaction when called alone; inside an evaluation's (which commits the alerts
+    # with their notifications) it joins that one instead of adding a savepoint round trip.
+    with transaction.atomic(savepoint=False):
         rule_ids = {rule.pk for rule, _f, _u in rounds[0]}
         list(
             AlertRule.objects.select_for_update()
