@@ -46,6 +46,8 @@ from haucan.reporting.services.submission import (
 from haucan.reporting.services.values import (
     CellInput,
     InvalidCells,
+    SaveResult,
+    StaleCell,
     StaleCells,
     Target,
     is_locked,
@@ -86,17 +88,25 @@ def display_value(element: DataElement, text: str | None) -> str:
     return text
 
 
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed(_("The request is not valid JSON.")) from None
+    if not isinstance(body, dict):
+        raise ValidationFailed(_("The request is not valid JSON."))
+    return body
+
+
+def _strings(body: dict[Any, Any]) -> dict[str, str]:
+    return {str(k): "" if v is None else str(v) for k, v in body.items()}
+
+
 def _params(request: HttpRequest) -> dict[str, str]:
     """The request's parameters: a JSON body, a form body or the query string."""
     if request.method == "POST":
         if request.content_type == "application/json":
-            try:
-                body = json.loads(request.body or b"{}")
-            except (ValueError, UnicodeDecodeError):
-                raise ValidationFailed(_("The request is not valid JSON.")) from None
-            if not isinstance(body, dict):
-                raise ValidationFailed(_("The request is not valid JSON."))
-            return {str(k): "" if v is None else str(v) for k, v in body.items()}
+            return _strings(_json_body(request))
         return {k: str(request.POST.get(k, "")) for k in request.POST}
     return {k: str(request.GET.get(k, "")) for k in request.GET}
 
@@ -344,10 +354,11 @@ def save(request: HttpRequest) -> JsonResponse:
     answered as for one cell, and nothing is written."""
     scope = _scope(request)
     try:
-        batch = _batch_body(request)
-        if batch is not None:
-            return _save_batch(scope, *batch)
-        params = _params(request)
+        body = _json_body(request) if request.content_type == "application/json" else None
+        if body is not None and "cells" in body:
+            form = _strings({k: body.get(k) for k in ("ds", "ou", "pe")})
+            return _save_batch(scope, form, body["cells"])
+        params = _strings(body) if body is not None else _params(request)
         target = _target(scope, params)
         cell = _cell_input(params)
         structure = load_structure(target.data_set, [cell.data_element])
@@ -359,28 +370,6 @@ def save(request: HttpRequest) -> JsonResponse:
     except HaucanError as exc:
         return _json_error(exc)
     return JsonResponse(_saved(structure, result, cell))
-
-
-def _batch_body(request: HttpRequest) -> tuple[dict[str, str], list[Any]] | None:
-    """(the form's parameters, the raw cells) of a batch, or None for a one-cell request."""
-    if request.content_type != "application/json":
-        return None
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed(_("The request is not valid JSON.")) from None
-    if not isinstance(body, dict) or "cells" not in body:
-        return None
-    cells = body["cells"]
-    if not isinstance(cells, list) or not cells:
-        raise ValidationFailed(_("cells must be a non-empty list."), field="cells")
-    if len(cells) > MAX_BATCH_CELLS:
-        raise ValidationFailed(
-            _("At most %(n)d cells can be saved in one request.") % {"n": MAX_BATCH_CELLS},
-            field="cells",
-        )
-    params = {k: "" if body.get(k) is None else str(body[k]) for k in ("ds", "ou", "pe")}
-    return params, cells
 
 
 def _cell_input(params: dict[str, str]) -> CellInput:
@@ -396,7 +385,14 @@ def _cell_input(params: dict[str, str]) -> CellInput:
     )
 
 
-def _save_batch(scope: Scope, params: dict[str, str], raw_cells: list[Any]) -> JsonResponse:
+def _save_batch(scope: Scope, params: dict[str, str], raw_cells: object) -> JsonResponse:
+    if not isinstance(raw_cells, list) or not raw_cells:
+        raise ValidationFailed(_("cells must be a non-empty list."), field="cells")
+    if len(raw_cells) > MAX_BATCH_CELLS:
+        raise ValidationFailed(
+            _("At most %(n)d cells can be saved in one request.") % {"n": MAX_BATCH_CELLS},
+            field="cells",
+        )
     target = _target(scope, params)
     results: list[dict[str, Any] | None] = [None] * len(raw_cells)
     pending: list[tuple[int, CellInput]] = []  # (position in the request, the cell)
@@ -405,7 +401,7 @@ def _save_batch(scope: Scope, params: dict[str, str], raw_cells: list[Any]) -> J
         try:
             if not isinstance(raw, dict):
                 raise ValidationFailed(_("The request is not valid JSON."))
-            cell = _cell_input({str(k): "" if v is None else str(v) for k, v in raw.items()})
+            cell = _cell_input(_strings(raw))
         except ValidationFailed as exc:
             results[position] = {"ok": False, "error": exc.message}
             continue
@@ -441,7 +437,7 @@ def _save_batch(scope: Scope, params: dict[str, str], raw_cells: list[Any]) -> J
     return JsonResponse({"ok": True, "results": results})
 
 
-def _conflict(structure: FormStructure, stale: Any, message: str) -> dict[str, Any]:
+def _conflict(structure: FormStructure, stale: StaleCell, message: str) -> dict[str, Any]:
     element = structure.element_by_key[stale.data_element]
     return {
         "ok": False,
@@ -455,7 +451,7 @@ def _conflict(structure: FormStructure, stale: Any, message: str) -> dict[str, A
     }
 
 
-def _saved(structure: FormStructure, result: Any, cell: CellInput) -> dict[str, Any]:
+def _saved(structure: FormStructure, result: SaveResult, cell: CellInput) -> dict[str, Any]:
     element = structure.element_by_key[cell.data_element]
     form_row = structure.rows_by_element[element.pk]
     coc_key = cell.category_option_combo
