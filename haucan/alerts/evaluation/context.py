@@ -8,7 +8,7 @@ only their subtrees' values, which is what keeps it within milliseconds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection
 
 from haucan.catalog.models import CategoryOptionCombo, Constant, DataElement
+from haucan.core.expressions import Operand
 from haucan.core.periods import Period, PeriodType, period_of
 from haucan.org.models import Unit
 from haucan.reporting.models import DataValue
@@ -220,3 +221,47 @@ class Values:
 
     def series(self, period: str, de: int) -> dict[int, dict[int, float]]:
         return self._by_element.get((period, de), {})
+
+
+Known = dict[Operand, float | None]
+_UNKNOWN_COMBO = -1  # an operand naming an option combo that does not exist: never a value
+
+
+class OperandReader:
+    """The values of some operands for one unit and period, straight from `Values`' series.
+
+    An operand without an option combo is the element's total over its combos; with one, that
+    combo's value. An evaluation resolves the operands once and reads thousands of units: going
+    through a per-unit dict of cells first was a third of a full evaluation's threshold time."""
+
+    def __init__(self, operands: Iterable[Operand], catalog: Catalog) -> None:
+        self.plan: list[tuple[Operand, int, int | None]] = []
+        for operand in operands:
+            de = catalog.elements[operand.data_element]
+            coc: int | None = None
+            if operand.category_option_combo:
+                coc = catalog.combos.get(operand.category_option_combo, _UNKNOWN_COMBO)
+            self.plan.append((operand, de, coc))
+        self.element_ids = frozenset(de for _o, de, _c in self.plan)
+
+    def at(self, values: Values, period: str) -> Callable[[int], Known | None]:
+        """unit id -> its operand values in `period`, or None when none of them has a value."""
+        plan = [(operand, values.series(period, de), coc) for operand, de, coc in self.plan]
+
+        def read(unit_id: int) -> Known | None:
+            known: Known = {}
+            anything = False
+            for operand, series, coc in plan:
+                combos = series.get(unit_id)
+                value: float | None
+                if combos is None:
+                    value = None
+                elif coc is None:
+                    value = sum(combos.values())
+                else:
+                    value = combos.get(coc)
+                known[operand] = value
+                anything = anything or value is not None
+            return known if anything else None
+
+        return read

@@ -49,6 +49,8 @@ def evaluate(
         registrations = registrations.filter(unit_id__in=assigned)
     submitted = set(registrations.values_list("unit_id", "period"))
     findings: list[Finding] = []
+    own_link = links.linker(data_set.code)
+    sum_link = links.linker(data_set.code, own_values=False)
     for period in periods:
         late_by_parent: dict[int, int] = defaultdict(int)
         total_by_parent: dict[int, int] = defaultdict(int)
@@ -76,7 +78,7 @@ def evaluate(
                     template=template_for(rule.message, rule.kind),
                     params=params,
                     values={"deadline": str(period.end + timedelta(days=data_set.timely_days))},
-                    link=links.to_data(data_set.code, info.uid, period.id),
+                    link=own_link(info.uid, period.id),
                 )
             )
         for parent_id, missing in sorted(late_by_parent.items()):
@@ -98,9 +100,7 @@ def evaluate(
                     template=LATE_SUMMARY,
                     params=summary,
                     values={"missing": missing, "total": total_by_parent[parent_id]},
-                    link=links.to_data(
-                        data_set.code, _uid(units, parent_id), period.id, own_values=False
-                    ),
+                    link=sum_link(_uid(units, parent_id), period.id),
                 )
             )
     return findings

@@ -3,8 +3,9 @@ a unit's own values, the completeness page of the form for a unit above (whose v
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
@@ -28,12 +29,16 @@ def form_of(rule: AlertRule, element_ids: Iterable[int], catalog: Catalog) -> st
     return next((catalog.forms[e] for e in sorted(element_ids) if e in catalog.forms), "")
 
 
-def to_data(form: str, unit_uid: str, period: str, *, own_values: bool = True) -> str:
-    if not form:
-        return ""
+def linker(form: str, *, own_values: bool = True) -> Callable[[str, str], str]:
+    """(unit uid, period) -> the link, for many alerts of one form: the page is looked up once
+    (a full evaluation links ~15,000 alerts; a reverse() and a urlencode() each were a tenth of
+    its time)."""
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     page = _page("entry" if own_values else "completeness", get_script_prefix(), urlconf)
-    return f"{page}?{urlencode({'ds': form, 'ou': unit_uid, 'pe': period})}" if page else ""
+    if not form or not page:
+        return lambda unit_uid, period: ""
+    head = f"{page}?{urlencode({'ds': form})}"  # the same text as urlencode() of all three
+    return lambda unit_uid, period: f"{head}&ou={quote_plus(unit_uid)}&pe={quote_plus(period)}"
 
 
 @lru_cache(maxsize=16)

@@ -65,7 +65,7 @@ def evaluate(
             )
         }
     threshold = rule.threshold if rule.threshold is not None else DEFAULT_Z
-    form = links.form_of(rule, element_ids, catalog)
+    link = links.linker(links.form_of(rule, element_ids, catalog))
     for period in periods:
         history_periods = [period.shift(-i).id for i in range(1, rule.history + 1)]
         for de in sorted(element_ids):
@@ -114,7 +114,7 @@ def evaluate(
                         template=template_for(rule.message, rule.kind),
                         params=params,
                         values=recorded,
-                        link=links.to_data(form, by_pk[unit_id].uid, period.id),
+                        link=link(by_pk[unit_id].uid, period.id),
                     )
                 )
     return findings

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from haucan.alerts.evaluation import links
 from haucan.alerts.evaluation.compiled import Compiled, compile_expression
-from haucan.alerts.evaluation.context import Catalog, Cells, UnitInfo, Values
+from haucan.alerts.evaluation.context import Catalog, Known, OperandReader, UnitInfo, Values
 from haucan.alerts.messages import number, template_for
 from haucan.alerts.models import AlertRule, Comparison
 from haucan.alerts.sync import Finding
@@ -107,21 +107,6 @@ def compile_rule(rule: AlertRule, catalog: Catalog, on: date) -> Prepared:
         compile_expression(left, catalog.constants),
         compile_expression(right, catalog.constants),
     )
-
-
-def operand_values(
-    operands: frozenset[Operand], cells: Cells, catalog: Catalog
-) -> dict[Operand, float | None]:
-    result: dict[Operand, float | None] = {}
-    for operand in operands:
-        de = catalog.elements[operand.data_element]
-        if operand.category_option_combo:
-            coc = catalog.combos.get(operand.category_option_combo)
-            result[operand] = cells.get((de, coc)) if coc is not None else None
-        else:
-            found = [v for (d, _c), v in cells.items() if d == de]
-            result[operand] = sum(found) if found else None
-    return result
 
 
 def _number(value: object) -> float | None:
@@ -217,56 +202,55 @@ def evaluate(
     findings: list[Finding] = []
     compare = COMPARE[rule.operator]
     operands = compiled.left.operands() | compiled.right.operands()
-    leaves = [t for t in targets if values.units.is_leaf(t.pk)]
+    reader = OperandReader(operands, catalog)
     form = links.form_of(rule, compiled.element_ids, catalog)
-    upper = [t for t in targets if not values.units.is_leaf(t.pk)]
+    own_link, sum_link = links.linker(form), links.linker(form, own_values=False)
+    is_leaf = values.units.is_leaf
+    upper = [t for t in targets if not is_leaf(t.pk)]
     prefetch(values, upper, periods, operands, catalog)
-    above = {
-        (t.pk, p.id): {o: values.aggregates.get((t.pk, p.id), {}).get(o) for o in operands}
-        for t in upper
-        for p in periods
-        if (t.pk, p.id) in values.aggregates
-    }
+    template = template_for(rule.message, rule.kind)
+    operator_label = Comparison(rule.operator).label
     for period in periods:
-        known_by_unit: dict[int, dict[Operand, float | None]] = {}
-        for target in leaves:
-            cells = values.cells(target.pk, period.id, compiled.element_ids)
-            if cells:
-                known_by_unit[target.pk] = operand_values(operands, cells, catalog)
-        for (unit_id, period_id), aggregate in above.items():
-            if period_id == period.id:
-                known_by_unit[unit_id] = aggregate
+        read = reader.at(values, period.id)  # a leaf's own values
+        days, period_name = period.days, None
         for target in targets:
-            found = known_by_unit.get(target.pk)
-            if found is None or not any(v is not None for v in found.values()):
+            leaf = is_leaf(target.pk)
+            known: Known | None
+            if leaf:
+                known = read(target.pk)
+            else:  # a unit above: its subtree's aggregate, from analytics
+                aggregate = values.aggregates.get((target.pk, period.id))
+                known = None if aggregate is None else {o: aggregate.get(o) for o in operands}
+                if known is not None and all(v is None for v in known.values()):
+                    known = None
+            if known is None:
                 continue
-            known = found
             try:
-                lv = _number(compiled.left_fn(known, period.days))
-                rv = _number(compiled.right_fn(known, period.days))
+                lv = _number(compiled.left_fn(known, days))
+                rv = _number(compiled.right_fn(known, days))
             except ExpressionError:
                 continue
             if lv is None or rv is None or not compare(lv, rv):
                 continue
+            period_name = period_name or period.display_name()
             params = {
                 "rule": rule.name,
                 "unit": target.name,
-                "period": period.display_name(),
+                "period": period_name,
                 "value": number(lv),
-                "operator": Comparison(rule.operator).label,
+                "operator": operator_label,
                 "limit": number(rv),
             }
+            link = own_link if leaf else sum_link
             findings.append(
                 Finding(
                     unit_id=target.pk,
                     period=period.id,
                     key="",
-                    template=template_for(rule.message, rule.kind),
+                    template=template,
                     params=params,
                     values={"value": round(lv, 6), "limit": round(rv, 6)},
-                    link=links.to_data(
-                        form, target.uid, period.id, own_values=values.units.is_leaf(target.pk)
-                    ),
+                    link=link(target.uid, period.id),
                 )
             )
     return findings

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from haucan.alerts.evaluation import links
 from haucan.alerts.evaluation.compiled import Compiled, compile_expression
-from haucan.alerts.evaluation.context import Catalog, UnitInfo, Values
-from haucan.alerts.evaluation.threshold import COMPARE, operand_values
+from haucan.alerts.evaluation.context import Catalog, Known, OperandReader, UnitInfo, Values
+from haucan.alerts.evaluation.threshold import COMPARE
 from haucan.alerts.messages import number, template_for
 from haucan.alerts.models import AlertRule
 from haucan.alerts.sync import Finding
@@ -72,13 +72,12 @@ class _Prepared:
 
 
 def _skip(strategy: str, known: Mapping[Operand, float | None], side: frozenset[Operand]) -> bool:
-    present = [known.get(o) is not None for o in side]
-    if not present:
+    if not side:
         return False
     if strategy == MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING:
-        return not all(present)
+        return any(known.get(o) is None for o in side)
     if strategy == MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING:
-        return not any(present)
+        return all(known.get(o) is None for o in side)
     return False
 
 
@@ -139,21 +138,28 @@ def evaluate(
         for check, left, right in checks
     ]
     form = rule.data_set.code if rule.data_set else ""
+    link = links.linker(form)
+    elements = element_ids(checks, catalog)
+    operands = {o for p in prepared for o in p.left | p.right}
+    reader = OperandReader((o for o in operands if o.data_element in catalog.elements), catalog)
+    nothing: Known = dict.fromkeys(operands)  # a unit with values of none of the operands
+    template = template_for(rule.message, rule.kind)
     for period in periods:
-        elements = element_ids(checks, catalog)
+        read = reader.at(values, period.id)
+        period_name = None
         for unit_id in sorted(values.units_with(period.id, elements) & by_pk.keys()):
-            cells = values.cells(unit_id, period.id, elements)
+            known = read(unit_id) or nothing
             for p in prepared:
                 check = p.check
-                known = operand_values(p.left | p.right, cells, catalog)
                 failed = _violated(p, known, period.days)
                 if failed is None:
                     continue
                 lv, rv = failed
+                period_name = period_name or period.display_name()
                 params = {
                     "rule": rule.name,
                     "unit": by_pk[unit_id].name,
-                    "period": period.display_name(),
+                    "period": period_name,
                     "check": check.instruction or check.name,
                     "left": number(lv),
                     "operator": Operator(check.operator).label,
@@ -164,10 +170,10 @@ def evaluate(
                         unit_id=unit_id,
                         period=period.id,
                         key=check.code,
-                        template=template_for(rule.message, rule.kind),
+                        template=template,
                         params=params,
                         values={"left": lv, "right": rv},
-                        link=links.to_data(form, by_pk[unit_id].uid, period.id),
+                        link=link(by_pk[unit_id].uid, period.id),
                     )
                 )
     return findings
