@@ -27,7 +27,7 @@ from haucan.alerts.evaluation.context import (
     Values,
     periods_checked,
 )
-from haucan.alerts.models import Alert, AlertRule, RuleKind
+from haucan.alerts.models import Alert, AlertRule, OutlierMethod, RuleKind
 from haucan.alerts.queries import ACTIVE
 from haucan.alerts.sync import Finding, SyncResult, Universe, sync_rule, sync_rules
 from haucan.catalog.models import DataElement
@@ -250,12 +250,15 @@ def _prefetch_for_arrivals(
     history: set[str] = set()
     history_elements: set[int] = set()
     changed = {e for a in value_arrivals for e in a.element_ids}
+    limited: set[int] = set()
     for rule in rules:
         if rule.kind == RuleKind.OUTLIER and rule.period_type:
             elements = {e.pk for e in rule.elements.all()} & changed
             for period_id in _by_period(value_arrivals, rule.period_type, elements):
                 history.update(outlier.history_periods(rule, [parse_period(period_id)]))
                 history_elements |= elements
+                if rule.method == OutlierMethod.MINMAX:
+                    limited |= elements
             continue
         if rule.kind != RuleKind.THRESHOLD:
             continue
@@ -277,6 +280,8 @@ def _prefetch_for_arrivals(
                     wanted = not rule.levels or (info is not None and info.depth in rule.levels)
                     if info is not None and not units.is_leaf(info.pk) and wanted:
                         upper[info.pk] = info
+    if limited:
+        values.limits(limited)
     if history_elements:
         paths = [units.by_pk[a.unit_id].path for a in value_arrivals if a.unit_id in units.by_pk]
         values.load(sorted(history), history_elements, paths)
@@ -294,13 +299,17 @@ def _prefetch_for_all(
     rules: list[AlertRule], today: date, units: Units, values: Values, catalog: Catalog
 ) -> None:
     """The full evaluation's reads, once for all rules: the values of every element the
-    threshold and validation rules use, and the aggregates of every level they look at."""
-    operands: set[Operand] = set()
-    levels: set[int] = set()
-    everything = False
+    threshold and validation rules use, and, level by level, the aggregates of the operands
+    that the rules looking at that level use (asking every level for every rule's operands
+    tripled the analytics work)."""
+    by_level: dict[int, set[Operand]] = defaultdict(set)
+    depths = {u.depth for u in units.by_pk.values()}
     periods: dict[str, Period] = {}
     element_ids: set[int] = set()
+    limited: set[int] = set()
     for rule in rules:
+        if rule.kind == RuleKind.OUTLIER and rule.method == OutlierMethod.MINMAX:
+            limited |= {e.pk for e in rule.elements.all()}
         if rule.kind == RuleKind.VALIDATION and rule.data_set is not None:
             checks = validation.checks_of(rule, catalog.checks)
             for p in periods_checked(rule.data_set.period_type, today, rule.lookback):
@@ -313,23 +322,19 @@ def _prefetch_for_all(
             compiled = threshold.compile_rule(rule, catalog, today)
         except ValidationFailed:
             continue
-        operands |= compiled.left.operands() | compiled.right.operands()
         element_ids |= compiled.element_ids
         for p in periods_checked(rule.period_type, today, rule.lookback):
             periods.setdefault(p.id, p)
-        if rule.levels:
-            levels |= set(rule.levels)
-        else:
-            everything = True
+        for depth in rule.levels or depths:
+            by_level[depth] |= compiled.left.operands() | compiled.right.operands()
     if element_ids:
         values.load(sorted(periods), element_ids)
-    upper = [
-        u
-        for u in (units.by_pk.values() if everything else units.at_levels(levels))
-        if not units.is_leaf(u.pk)
-    ]
-    if operands and upper:
-        threshold.prefetch(values, upper, list(periods.values()), frozenset(operands), catalog)
+    if limited:
+        values.limits(limited)
+    for depth, operands in sorted(by_level.items()):
+        upper = [u for u in units.at_levels([depth]) if not units.is_leaf(u.pk)]
+        if operands and upper:
+            threshold.prefetch(values, upper, list(periods.values()), frozenset(operands), catalog)
 
 
 def _by_period(

@@ -19,7 +19,7 @@ from haucan.catalog.models import CategoryOptionCombo, Constant, DataElement
 from haucan.core.expressions import Operand
 from haucan.core.periods import Period, PeriodType, period_of
 from haucan.org.models import Unit
-from haucan.reporting.models import DataValue
+from haucan.reporting.models import DataValue, MinMaxLimit
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,8 @@ class Values:
         # (unit pk, period id) -> operand -> value, for units with descendants (analytics)
         self.aggregates: dict[tuple[int, str], dict[Any, float | None]] = {}
         self.aggregated_keys: set[tuple[int, str, Any]] = set()
+        self._limits: dict[tuple[int, int, int], tuple[float, float]] = {}
+        self._limits_loaded: set[int] = set()
 
     def load(
         self, periods: Iterable[str], element_ids: Iterable[int], subtrees: Iterable[str] = ()
@@ -203,6 +205,21 @@ class Values:
                 for unit_id, de, coc, number, period in rows:
                     combos = by_element[(period, de)].setdefault(unit_id, {})
                     combos[coc] = combos.get(coc, 0.0) + number  # summed over option combos
+
+    def limits(self, element_ids: Iterable[int]) -> dict[tuple[int, int, int], tuple[float, float]]:
+        """(unit, element, combo) -> (minimum, maximum): the min-max limits of the evaluation's
+        units, read once per element for all min-max rules (one query, not one per rule)."""
+        missing = set(element_ids) - self._limits_loaded
+        if missing:
+            rows = MinMaxLimit.objects.filter(data_element_id__in=missing)
+            if not self.units.complete:
+                rows = rows.filter(unit_id__in=list(self.units.by_pk))
+            for unit_id, de, coc, low, high in rows.values_list(
+                "unit_id", "data_element_id", "category_option_combo_id", "minimum", "maximum"
+            ):
+                self._limits[(unit_id, de, coc)] = (low, high)
+            self._limits_loaded |= missing
+        return self._limits
 
     def cells(self, unit_id: int, period: str, elements: Iterable[int]) -> Cells:
         found: Cells = {}

@@ -18,7 +18,6 @@ from haucan.alerts.messages import number, template_for
 from haucan.alerts.models import AlertRule, OutlierMethod
 from haucan.alerts.sync import Finding
 from haucan.core.periods import Period
-from haucan.reporting.models import MinMaxLimit
 from haucan.reporting.services.minmax import MIN_HISTORY
 
 DEFAULT_Z = 3.5
@@ -54,16 +53,7 @@ def evaluate(
     unit_ids = {u.pk for u in units}
     by_pk = {u.pk: u for u in units}
     findings: list[Finding] = []
-    if rule.method == OutlierMethod.MINMAX:
-        rows = MinMaxLimit.objects.filter(data_element_id__in=element_ids)
-        if not values.units.complete:
-            rows = rows.filter(unit_id__in=unit_ids)
-        limits = {
-            (u, de, coc): (low, high)
-            for u, de, coc, low, high in rows.values_list(
-                "unit_id", "data_element_id", "category_option_combo_id", "minimum", "maximum"
-            )
-        }
+    limits = values.limits(element_ids) if rule.method == OutlierMethod.MINMAX else {}
     threshold = rule.threshold if rule.threshold is not None else DEFAULT_Z
     link = links.linker(links.form_of(rule, element_ids, catalog))
     for period in periods:
