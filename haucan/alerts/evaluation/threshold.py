@@ -70,6 +70,17 @@ def left_text(rule: AlertRule) -> str:
     return rule.expression
 
 
+def element_names(rule: AlertRule) -> set[str] | None:
+    """The codes or uids of the elements the rule's two sides name (None: they do not parse),
+    without the catalog or the norms: what an arrival checks before evaluating anything."""
+    try:
+        left = parse_expression(left_text(rule))
+        right = parse_expression(NORM_RE.sub("0", rule.compare_to))
+    except ExpressionError:
+        return None
+    return {o.data_element for o in left.operands() | right.operands()}
+
+
 @dataclass(frozen=True)
 class Prepared:
     left: Expression

@@ -16,6 +16,7 @@ from haucan.alerts.recipients import recipients
 from haucan.alerts.services import raise_event
 from haucan.alerts.tests.conftest import SYSTEM, Put
 from haucan.analytics import store
+from haucan.catalog.models import DataElement, ValidationRule
 from haucan.core.arrivals import Arrival
 from haucan.core.errors import NotFound
 from haucan.core.scope import Domain, Scope
@@ -183,3 +184,47 @@ def test_an_arrival_costs_the_same_queries_for_one_touched_rule_as_for_three(
     # When the arrival is evaluated again with three rules to open alerts for
     # Then the alerts are read, written, logged and delivered for all three at once
     assert queries_to_open() == one
+
+
+def test_an_arrival_evaluates_only_the_rules_watching_what_changed(
+    world: World, fuel: FuelForm, make_rule: Callable[..., AlertRule]
+) -> None:
+    # Given a threshold rule on the stock, a validation rule of the fuel form naming the issues,
+    # and an outlier rule on the issues
+    ValidationRule.objects.create(
+        code="ISSUED_LE_STOCK",
+        name="Xuất không vượt tồn",
+        period_type="Monthly",
+        left="#{PET_ISSUED}",
+        operator="less_than_or_equal_to",
+        right="#{PET_STOCK}",
+    )
+    make_rule(
+        code="LOW", name="Tồn thấp", kind="threshold", expression="#{PET_STOCK}", operator="<",
+        compare_to="100", period_type="Monthly",
+    )  # fmt: skip
+    make_rule(code="VALID", name="Kiểm tra", kind="validation", data_set="PET_MONTHLY")
+    make_rule(
+        code="ODD", name="Bất thường", kind="outlier", method="zscore", elements=["PET_ISSUED"],
+        period_type="Monthly",
+    )  # fmt: skip
+    unwatched = DataElement.objects.create(
+        code="PET_OTHER", name="Chỉ tiêu khác", domain="petroleum", value_type="NUMBER",
+        aggregation_type="SUM", category_combo=fuel.issued.category_combo,
+    )  # fmt: skip
+
+    # When values of an element no rule watches arrive
+    with CaptureQueriesContext(connection) as captured:
+        report = evaluate_arrivals(
+            SYSTEM, [Arrival(world.battalion_a.pk, "202611", frozenset({unwatched.pk}))]
+        )
+    # Then no rule is evaluated, and only the rules and two look-ups are read
+    assert report.rules == 0
+    assert len(captured.captured_queries) == 4
+
+    # When the issues arrive: the validation and the outlier rule, not the stock's threshold
+    issued = [Arrival(world.battalion_a.pk, "202611", frozenset({fuel.issued.pk}))]
+    assert evaluate_arrivals(SYSTEM, issued).rules == 2
+    # And a quarter's stock touches no monthly rule
+    stock = [Arrival(world.battalion_a.pk, "2026Q3", frozenset({fuel.stock.pk}))]
+    assert evaluate_arrivals(SYSTEM, stock).rules == 0
