@@ -29,18 +29,15 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from benchmarks.analytics_data import level_sizes
+from benchmarks.common import fresh_worker_env, run_worker
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgresql://postgres@127.0.0.1:5432/haucan_bench_alerts"
+PG_DB = "haucan_bench_alerts"
 TARGETS = {"full_s": 10.0, "incremental_p50_ms": 100.0}
 PREFIX = "AB"
 ELEMENTS = 100
@@ -601,38 +598,12 @@ def _database_version() -> str:
 
 
 def _run_worker(database: str, units: int, seed: int) -> dict[str, Any]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        for sql in (
-            "DROP DATABASE IF EXISTS haucan_bench_alerts",
-            "CREATE DATABASE haucan_bench_alerts",
-        ):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = PG_URL
-    env["HAUCAN_DATA_DIR"] = tempfile.mkdtemp(prefix="haucan-bench-alerts-")
-    env["HAUCAN_LOG_LEVEL"] = "ERROR"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.alerts_bench",
-            "--worker",
-            database,
-            "--units",
-            str(units),
-            "--seed",
-            str(seed),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    env = fresh_worker_env(
+        database, pg_database=PG_DB, data_dir_prefix="haucan-bench-alerts-", log_level="ERROR"
     )
-    if done.returncode != 0:
-        raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return run_worker(
+        "benchmarks.alerts_bench", database, "--units", str(units), "--seed", str(seed), env=env
+    )
 
 
 def _markdown(runs: dict[str, dict[str, Any]]) -> str:

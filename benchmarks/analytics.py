@@ -31,9 +31,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import fresh_worker_env
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "haucan_bench_analytics"
-PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DB}"
 QUERIES = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7"]
 TARGETS = {
     "ratio_duckdb_q1_q6": 1.0,
@@ -386,17 +387,6 @@ def _spawn(stage_args: list[str], env: dict[str, str], workdir: Path, tag: str) 
     return json.loads(result_file.read_text())
 
 
-def _db_env(database: str) -> dict[str, str]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
-    env.pop("DATABASE_URL", None)
-    env["HAUCAN_DATA_DIR"] = tempfile.mkdtemp(prefix="haucan-bench-analytics-")
-    if database == "postgresql":
-        for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = PG_URL
-    return env
-
-
 def _size_args(params: Any) -> list[str]:
     return [
         "--units",
@@ -430,7 +420,9 @@ def orchestrate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         for i, database in enumerate(databases):
-            env = _db_env(database)
+            env = fresh_worker_env(
+                database, pg_database=PG_DB, data_dir_prefix="haucan-bench-analytics-"
+            )
             stage = ["--stage", "load", "--database", database, "--dir", str(workdir), *sizes]
             if i == 0:
                 stage.append("--export")

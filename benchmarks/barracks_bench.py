@@ -18,17 +18,14 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgresql://postgres@127.0.0.1:5432/haucan_bench_barracks"
+from benchmarks.common import fresh_worker_env, run_worker
+
+PG_DB = "haucan_bench_barracks"
 UNITS, SITES, BUILDINGS, IMPORT_ROWS = 2_000, 10_000, 100_000, 10_000
 # 5 % dangerous, as in the army's books; the rest good, fair or degraded.
 CONDITIONS = ["Tốt"] * 9 + ["Trung bình"] * 7 + ["Xuống cấp"] * 3 + ["Nguy hiểm"]
@@ -374,27 +371,8 @@ def worker(database: str) -> dict[str, object]:
 
 
 def _run_worker(database: str) -> dict[str, object]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        for sql in (
-            "DROP DATABASE IF EXISTS haucan_bench_barracks",
-            "CREATE DATABASE haucan_bench_barracks",
-        ):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = PG_URL
-    env["HAUCAN_DATA_DIR"] = tempfile.mkdtemp(prefix="haucan-bench-barracks-")
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.barracks_bench", "--worker", database],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    env = fresh_worker_env(database, pg_database=PG_DB, data_dir_prefix="haucan-bench-barracks-")
+    return run_worker("benchmarks.barracks_bench", database, env=env)
 
 
 def _markdown(runs: dict[str, dict[str, Any]]) -> str:

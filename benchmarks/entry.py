@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.common import fresh_worker_env, run_worker
+
 TARGETS_MS = {"render": 150.0, "save": 25.0, "submit": 200.0}
-PG_URL = "postgresql://postgres@127.0.0.1:5432/haucan_bench"
+PG_DB = "haucan_bench"
 ELEMENTS, SECTIONS, RULES = 75, 5, 20
 
 
@@ -221,38 +218,8 @@ def worker(database: str) -> dict[str, object]:
 
 
 def _run_worker(database: str) -> dict[str, object]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-qc",
-                "DROP DATABASE IF EXISTS haucan_bench",
-            ],
-            check=True,
-        )
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE haucan_bench"],
-            check=True,
-        )
-        env["DATABASE_URL"] = PG_URL
-    env["HAUCAN_DATA_DIR"] = tempfile.mkdtemp(prefix="haucan-bench-")
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.entry", "--worker", database],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    env = fresh_worker_env(database, pg_database=PG_DB, data_dir_prefix="haucan-bench-")
+    return run_worker("benchmarks.entry", database, env=env)
 
 
 def _markdown(runs: dict[str, dict[str, object]]) -> str:

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgresql://postgres@127.0.0.1:5432/haucan_bench_import"
+from benchmarks.common import fresh_worker_env, run_worker
+
+PG_DB = "haucan_bench_import"
 ELEMENTS = 100
 PERIODS = 20  # months
 TARGET_RATIO = 0.5
@@ -258,35 +257,8 @@ def worker(database: str, values: int) -> dict[str, object]:
 
 
 def _run_worker(database: str, values: int) -> dict[str, object]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        for sql in (
-            "DROP DATABASE IF EXISTS haucan_bench_import",
-            "CREATE DATABASE haucan_bench_import",
-        ):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = PG_URL
-    env["HAUCAN_DATA_DIR"] = tempfile.mkdtemp(prefix="haucan-bench-")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.import_bench",
-            "--worker",
-            database,
-            "--values",
-            str(values),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    env = fresh_worker_env(database, pg_database=PG_DB, data_dir_prefix="haucan-bench-")
+    return run_worker("benchmarks.import_bench", database, "--values", str(values), env=env)
 
 
 def _markdown(results: dict[str, dict[str, object]], values: int) -> str:

@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgresql://postgres@127.0.0.1:5432/haucan_bench_inventory"
+from benchmarks.common import fresh_worker_env, run_worker
+
+PG_DB = "haucan_bench_inventory"
 UNITS = 2000
 ITEMS = 20
 LINES_PER_DOCUMENT = 20
@@ -265,35 +261,8 @@ def worker(database: str, lines: int) -> dict[str, object]:
 
 
 def _run_worker(database: str, lines: int) -> dict[str, object]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        for sql in (
-            "DROP DATABASE IF EXISTS haucan_bench_inventory",
-            "CREATE DATABASE haucan_bench_inventory",
-        ):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = PG_URL
-    env["HAUCAN_DATA_DIR"] = tempfile.mkdtemp(prefix="haucan-bench-")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.inventory_bench",
-            "--worker",
-            database,
-            "--lines",
-            str(lines),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    env = fresh_worker_env(database, pg_database=PG_DB, data_dir_prefix="haucan-bench-")
+    return run_worker("benchmarks.inventory_bench", database, "--lines", str(lines), env=env)
 
 
 def _ms(measure: object) -> str:

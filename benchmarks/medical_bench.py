@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = "postgresql://postgres@127.0.0.1:5432/haucan_bench_medical"
+from benchmarks.common import fresh_worker_env, run_worker
+
+PG_DB = "haucan_bench_medical"
 TARGETS = {"recompute_s": 5.0, "incremental_ms": 100.0, "board_ms": 200.0}
 DEPARTMENTS, PLANNED, SET_UP = 20, 50, 55
 
@@ -283,35 +280,8 @@ def worker(database: str, episodes: int) -> dict[str, object]:
 
 
 def _run_worker(database: str, episodes: int) -> dict[str, Any]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "haucan.config.settings"}
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        for sql in (
-            "DROP DATABASE IF EXISTS haucan_bench_medical",
-            "CREATE DATABASE haucan_bench_medical",
-        ):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True)
-        env["DATABASE_URL"] = PG_URL
-    env["HAUCAN_DATA_DIR"] = tempfile.mkdtemp(prefix="haucan-bench-medical-")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.medical_bench",
-            "--worker",
-            database,
-            "--episodes",
-            str(episodes),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"the {database} run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    env = fresh_worker_env(database, pg_database=PG_DB, data_dir_prefix="haucan-bench-medical-")
+    return run_worker("benchmarks.medical_bench", database, "--episodes", str(episodes), env=env)
 
 
 def _markdown(runs: dict[str, dict[str, Any]]) -> str:
