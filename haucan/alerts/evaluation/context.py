@@ -126,9 +126,8 @@ class Catalog:
             self.constants[code] = self.constants[uid] = value
 
 
-Cells = dict[tuple[int, int], float]
 VALUES = DataValue._meta.db_table
-UNITS = Unit._meta.db_table  # (element id, option combo id) -> number
+UNITS = Unit._meta.db_table
 
 
 def _subtree_condition(root: str) -> tuple[str, list[str]]:
@@ -220,15 +219,6 @@ class Values:
                 self._limits[(unit_id, de, coc)] = (low, high)
             self._limits_loaded |= missing
         return self._limits
-
-    def cells(self, unit_id: int, period: str, elements: Iterable[int]) -> Cells:
-        found: Cells = {}
-        for de in elements:
-            combos = self._by_element.get((period, de), {}).get(unit_id)
-            if combos:
-                for coc, number in combos.items():
-                    found[(de, coc)] = number
-        return found
 
     def units_with(self, period: str, elements: Iterable[int]) -> set[int]:
         found: set[int] = set()
