@@ -120,6 +120,7 @@ class Catalog:
             self.combo_names[pk] = name
             self.combo_uids[pk] = uid
         self.checks: dict[int, Any] = {}  # form id -> its validation checks (validation.py)
+        self.compiled: dict[tuple[int, int, date], Any] = {}  # a threshold rule's (threshold.py)
         self.forms: dict[int, str] = {}  # element id -> the first form holding it (links.py)
         self.constants: dict[str, float] = {}
         for code, uid, value in Constant.objects.values_list("code", "uid", "value"):

@@ -91,7 +91,20 @@ class Prepared:
 
 
 def compile_rule(rule: AlertRule, catalog: Catalog, on: date) -> Prepared:
-    """Parse both sides (norms filled in for `on`); unknown elements are a clear error."""
+    """Parse both sides (norms filled in for `on`); unknown elements are a clear error.
+
+    Once per rule version and day in an evaluation (`catalog` keeps it): its prefetch and its
+    evaluation both need the rule compiled."""
+    key = (rule.pk, rule.version, on)
+    if rule.pk is not None and key in catalog.compiled:
+        return catalog.compiled[key]
+    prepared = _compile(rule, catalog, on)
+    if rule.pk is not None:
+        catalog.compiled[key] = prepared
+    return prepared
+
+
+def _compile(rule: AlertRule, catalog: Catalog, on: date) -> Prepared:
     try:
         left = parse_expression(left_text(rule))
         right = parse_expression(_with_norms(rule.compare_to, on))
