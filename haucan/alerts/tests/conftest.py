@@ -7,6 +7,7 @@ import pytest
 
 from haucan.alerts.models import AlertRule
 from haucan.alerts.rules import save_rule
+from haucan.catalog.models import ValidationRule
 from haucan.catalog.services import default_option_combo
 from haucan.core.periods import parse_period
 from haucan.core.scope import Scope
@@ -61,3 +62,16 @@ def make_rule(fuel: FuelForm) -> Callable[..., AlertRule]:
         return save_rule(SYSTEM, base)
 
     return make
+
+
+@pytest.fixture
+def issued_within_stock(fuel: FuelForm) -> ValidationRule:
+    """A monthly validation rule of the fuel form: the issues may not exceed the stock."""
+    return ValidationRule.objects.create(
+        code="ISSUED_LE_STOCK",
+        name="Xuất không vượt tồn",
+        period_type="Monthly",
+        left="#{PET_ISSUED}",
+        operator="less_than_or_equal_to",
+        right="#{PET_STOCK}",
+    )

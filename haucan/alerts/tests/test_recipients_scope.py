@@ -187,18 +187,13 @@ def test_an_arrival_costs_the_same_queries_for_one_touched_rule_as_for_three(
 
 
 def test_an_arrival_evaluates_only_the_rules_watching_what_changed(
-    world: World, fuel: FuelForm, make_rule: Callable[..., AlertRule]
+    world: World,
+    fuel: FuelForm,
+    make_rule: Callable[..., AlertRule],
+    issued_within_stock: ValidationRule,
 ) -> None:
     # Given a threshold rule on the stock, a validation rule of the fuel form naming the issues,
     # and an outlier rule on the issues
-    ValidationRule.objects.create(
-        code="ISSUED_LE_STOCK",
-        name="Xuất không vượt tồn",
-        period_type="Monthly",
-        left="#{PET_ISSUED}",
-        operator="less_than_or_equal_to",
-        right="#{PET_STOCK}",
-    )
     make_rule(
         code="LOW", name="Tồn thấp", kind="threshold", expression="#{PET_STOCK}", operator="<",
         compare_to="100", period_type="Monthly",

@@ -138,16 +138,8 @@ def test_an_evaluation_run_twice_changes_nothing(
 
 
 def test_validation_rule_violation_is_an_alert_per_rule(
-    world: World, fuel: FuelForm, put: Put, make_rule: MakeRule
+    world: World, put: Put, make_rule: MakeRule, issued_within_stock: ValidationRule
 ) -> None:
-    ValidationRule.objects.create(
-        code="ISSUED_LE_STOCK",
-        name="Xuất không vượt tồn",
-        period_type="Monthly",
-        left="#{PET_ISSUED}",
-        operator="less_than_or_equal_to",
-        right="#{PET_STOCK}",
-    )
     rule = make_rule(
         code="PET_VALID",
         name="Kiểm tra báo cáo xăng dầu",
