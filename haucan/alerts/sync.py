@@ -21,6 +21,7 @@ from django.utils.functional import Promise
 from haucan.alerts.messages import render
 from haucan.alerts.models import Alert, AlertRule, AlertStatus, AlertTransition
 from haucan.audit import services as audit
+from haucan.core.bulk import update_rows
 from haucan.core.scope import Scope
 
 
@@ -235,12 +236,9 @@ def _apply_round(scope: Scope, items: list[Item], now: Any, result: SyncResult) 
         result.opened += to_create
     # Only the fields that were set: the alerts were read with .only(), and writing a field
     # that was not read would fetch it first, one query per alert and field.
-    if to_update:
-        Alert.objects.bulk_update(to_update, REFRESHED_FIELDS, batch_size=2000)
-    if to_reopen:
-        Alert.objects.bulk_update(to_reopen, [*REFRESHED_FIELDS, *REOPENED_FIELDS], batch_size=2000)
-    if resolved:
-        Alert.objects.bulk_update(resolved, ["status", "resolved_at"], batch_size=2000)
+    update_rows(Alert, to_update, REFRESHED_FIELDS)
+    update_rows(Alert, to_reopen, [*REFRESHED_FIELDS, *REOPENED_FIELDS])
+    update_rows(Alert, resolved, ["status", "resolved_at"])
     result.resolved += len(resolved)
     steps = [
         *((a, "open", AlertStatus.OPEN) for a in to_create),
