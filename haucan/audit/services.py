@@ -78,7 +78,9 @@ def record_many(
     """Append several events with one lock of the chain head (bulk imports stay fast)."""
     if not events:
         return []
-    with transaction.atomic():
+    # Inside a caller's transaction (nearly always: the audited write's), no savepoint: an
+    # audit that fails must undo that write anyway, and the savepoint cost two round trips.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(
             singleton=1, defaults={"last_hash": GENESIS}
         )
