@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from haucan.catalog.models import CategoryOptionCombo, Constant, DataElement
 from haucan.core.expressions import Operand
@@ -70,16 +71,19 @@ class Units:
     @classmethod
     def around(cls, unit_ids: Iterable[int]) -> Units:
         """The given units and all their ancestors."""
-        own = _infos(Unit.objects.filter(pk__in=set(unit_ids)).values_list(*_FIELDS))
-        paths = {p for u in own for p in ancestor_paths(u.path)}
+        # The given units with whether they have children (a unit above is a parent anyway).
+        rows = Unit.objects.filter(pk__in=set(unit_ids)).annotate(
+            has_children=Exists(Unit.objects.filter(parent_id=OuterRef("pk")))
+        )
+        own = [
+            (pk, path, children)
+            for pk, path, *_, children in rows.values_list(*_FIELDS, "has_children")
+        ]
+        paths = {p for _pk, path, _c in own for p in ancestor_paths(path)}
+        parents = {pk for pk, _path, children in own if children}
         rows = Unit.objects.filter(path__in=paths, closed_on__isnull=True).values_list(*_FIELDS)
         infos = {u.pk: u for u in _infos(rows)}
-        parents = {u.parent_id for u in infos.values() if u.parent_id is not None}
-        parents |= set(
-            Unit.objects.filter(parent_id__in=[u.pk for u in own]).values_list(
-                "parent_id", flat=True
-            )
-        ) - {None}
+        parents |= {u.parent_id for u in infos.values() if u.parent_id is not None}
         return cls(infos, complete=False, parents=parents)
 
     def at_levels(self, levels: Iterable[int]) -> list[UnitInfo]:
