@@ -331,3 +331,16 @@ class ScheduledJob(models.Model):
     class Meta:
         verbose_name = _("scheduled job")
         verbose_name_plural = _("scheduled jobs")
+
+
+class MetadataStamp(models.Model):
+    """One row whose `value` changes, by database triggers, with every write to a catalog table
+    or an alert rule (migration 0003): an evaluation keeps the rules and the catalog it read
+    while the stamp it read them under is unchanged (haucan.alerts.evaluation.metadata)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("metadata stamp")
+        verbose_name_plural = _("metadata stamps")

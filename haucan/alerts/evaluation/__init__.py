@@ -11,15 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
 from django.utils import timezone, translation
 
-from haucan.alerts.evaluation import late, outlier, threshold, validation
+from haucan.alerts.evaluation import late, metadata, outlier, threshold, validation
 from haucan.alerts.evaluation.context import (
     Catalog,
     UnitInfo,
@@ -30,7 +29,6 @@ from haucan.alerts.evaluation.context import (
 from haucan.alerts.models import Alert, AlertRule, OutlierMethod, RuleKind
 from haucan.alerts.queries import ACTIVE
 from haucan.alerts.sync import Finding, SyncResult, Universe, sync_rule, sync_rules
-from haucan.catalog.models import DataElement, DataSetElement
 from haucan.core.arrivals import Arrival
 from haucan.core.errors import ValidationFailed
 from haucan.core.expressions import Operand
@@ -60,15 +58,6 @@ class Report:
             f"{len(r.reopened)} reopened, {r.refreshed} refreshed, {r.resolved} resolved "
             f"in {self.seconds:.2f} s"
         )
-
-
-def _active_rules(kinds: Iterable[str] | None = None) -> list[AlertRule]:
-    rules = AlertRule.objects.filter(active=True).select_related("indicator", "data_set")
-    if kinds is not None:
-        rules = rules.filter(kind__in=list(kinds))
-    # Only the elements' ids are read (outlier rules): whole rows cost more than the rules.
-    watched = Prefetch("elements", queryset=DataElement.objects.only("pk"))
-    return list(rules.exclude(kind=RuleKind.EVENT).prefetch_related(watched))
 
 
 def _apply(
@@ -120,7 +109,7 @@ def evaluate_all(
     started = time.perf_counter()
     today = today or timezone.localdate()
     report = Report()
-    chosen = rules if rules is not None else _active_rules()
+    chosen = rules if rules is not None else metadata.active_rules()
     units = Units.everything()
     values = Values(units)
     catalog = Catalog()
@@ -192,11 +181,12 @@ def evaluate_arrivals(
     report = Report(pending=[])
     value_arrivals = [a for a in arrivals if a.element_ids]
     submissions = [a for a in arrivals if a.data_set_id is not None]
-    rules = _touched(_active_rules(), value_arrivals, submissions)
+    kept = metadata.snapshot()  # the rules and the catalog, read again only when they change
+    rules = _touched(kept, value_arrivals, submissions)
     if not rules:  # most saves: no rule watches what changed, and nothing else is read
         report.seconds = time.perf_counter() - started
         return report
-    catalog = Catalog()
+    catalog = kept.catalog
     changed_units = {a.unit_id for a in arrivals}
     units = Units.around(changed_units)
     values = Values(units)
@@ -236,39 +226,25 @@ def evaluate_arrivals(
 
 
 def _touched(
-    rules: list[AlertRule], value_arrivals: list[Arrival], submissions: list[Arrival]
+    kept: metadata.Snapshot, value_arrivals: list[Arrival], submissions: list[Arrival]
 ) -> list[AlertRule]:
     """The rules the arrivals may touch: a cheap superset of what `_arrival_rule` evaluates
     (the elements named by a threshold rule's expressions, or held by a validation rule's form,
     changed in a period of the rule's type; an outlier rule's elements; a late rule's form
-    submitted), read in two queries instead of the catalog, the units and the forms' rules."""
+    submitted), from the kept metadata alone."""
     changed: dict[str, set[int]] = defaultdict(set)  # period type -> changed element ids
     for a in value_arrivals:
         period = _period(a.period)
         if period is not None:
             changed[period.type.value] |= a.element_ids
-    named = {r.pk: threshold.element_names(r) for r in rules if r.kind == RuleKind.THRESHOLD}
-    wanted = {name for names in named.values() for name in names or ()}
-    element_pks: dict[str, int] = {}
-    if wanted:
-        for pk, code, uid in DataElement.objects.filter(
-            Q(code__in=wanted) | Q(uid__in=wanted)
-        ).values_list("pk", "code", "uid"):
-            element_pks[code] = element_pks[uid] = pk
-    forms = {r.data_set_id for r in rules if r.kind == RuleKind.VALIDATION and r.data_set_id}
+    element_pks = kept.catalog.elements
     everything = set().union(*changed.values()) if changed else set()
-    held: set[int] = set()
-    if forms and everything:
-        held = set(
-            DataSetElement.objects.filter(
-                data_set_id__in=forms, data_element_id__in=everything
-            ).values_list("data_set_id", flat=True)
-        )
+    held = {form for form, ids in kept.form_elements.items() if not ids.isdisjoint(everything)}
     submitted = {a.data_set_id for a in submissions}
     chosen = []
-    for rule in rules:
+    for rule in kept.rules:
         if rule.kind == RuleKind.THRESHOLD:
-            names = named[rule.pk]
+            names = kept.names[rule.pk]
             # A broken expression or an unknown element: evaluated, so that it is reported.
             touched = (
                 names is None

@@ -40,8 +40,14 @@ ALLOWED = {
     # Table-name constants, placeholder lists and a list of int() ids.
     # ... and the subtree's path condition of "%s" placeholders (_subtree_condition).
     "haucan/alerts/evaluation/context.py": {"VALUES", "UNITS", "marks", "id_list", "subtree"},
-    # The model's quoted table and column names (_update_rows).
-    "haucan/reporting/services/values.py": {"qn(meta.db_table)", "sets", "pk"},
+    # The model's quoted table and column names (update_rows).
+    "haucan/core/bulk.py": {"qn(meta.db_table)", "sets", "pk"},
+    # The stamp's table and trigger function (constants), the watched tables' names (from the
+    # models) and the trigger names made of them; the SQLite trigger body is a constant.
+    "haucan/alerts/stamp.py": {
+        "STAMP", "FUNCTION", "table", "name", "trigger_name(table)", "_SQLITE_STAMP",
+        "trigger_name(table, event)", "event.upper()", "cursor.fetchone()[0]",
+    },
     # The model's own table name, "%s" placeholder lists and CASE/guard fragments of "%s" only.
     "haucan/inventory/services/posting.py": {"table", "add_sql", "placeholders", "guard_sql"},
 }  # fmt: skip
