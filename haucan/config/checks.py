@@ -43,8 +43,22 @@ def run_checks(say: Callable[[str], object]) -> int:
         problems += 1
     else:
         say("  migrations: up to date")
+        problems += _check_triggers(say)
     say(f"Data directory: {settings.DATA_DIR}")
     if settings.DEBUG:
         say("  warning: HAUCAN_DEBUG is on; never run production like this")
     say(f"Language: {settings.LANGUAGE_CODE}, time zone: {settings.TIME_ZONE}")
     return problems
+
+
+def _check_triggers(say: Callable[[str], object]) -> int:
+    """The metadata stamp's triggers (haucan.alerts.stamp): without one, a process could keep
+    rules or catalog entries that changed."""
+    from haucan.alerts import stamp
+
+    missing = stamp.expected_triggers(connection.vendor) - stamp.installed_triggers(connection)
+    if missing:
+        say(f"  problem: {len(missing)} metadata trigger(s) missing; run `haucan init`")
+        return 1
+    say("  metadata triggers: in place")
+    return 0

@@ -16,6 +16,7 @@ from haucan.alerts.evaluation import evaluate_arrivals, metadata
 from haucan.alerts.models import Alert, AlertRule
 from haucan.alerts.tests.conftest import SYSTEM, Put
 from haucan.catalog.models import Constant, DataElement, Norm, NormSet
+from haucan.config.checks import run_checks
 from haucan.core.arrivals import Arrival
 from haucan.testing import FuelForm, World
 
@@ -50,6 +51,9 @@ def test_a_lost_trigger_is_made_again_after_migrate(db: None) -> None:
         else:
             cursor.execute(f"DROP TRIGGER {name}")
     assert name not in stamp.installed_triggers(connection)
+    said: list[str] = []
+    assert run_checks(said.append) == 1  # `haucan check` says so
+    assert "  problem: 1 metadata trigger(s) missing; run `haucan init`" in said
     stamp.on_post_migrate(sender=None, using="default")
     assert stamp.installed_triggers(connection) == stamp.expected_triggers(connection.vendor)
 

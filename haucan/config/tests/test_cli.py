@@ -29,6 +29,7 @@ def test_init_check_and_audit_verify_on_a_fresh_data_dir(tmp_path):
     check = run_cli("check", data_dir=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "journal mode: wal" in check.stdout
+    assert "metadata triggers: in place" in check.stdout
     verify = run_cli("audit", "verify", data_dir=tmp_path)
     assert verify.returncode == 0
     assert "intact" in verify.stdout
