@@ -45,10 +45,11 @@ _SQLITE_EVENTS = ("insert", "update", "delete")
 
 def watched_tables() -> list[str]:
     """Every catalog table (with the many-to-many ones) and the alert rules' tables."""
+    through: Any = AlertRule.elements.through
     models = [
         *apps.get_app_config("catalog").get_models(include_auto_created=True),
         AlertRule,
-        AlertRule.elements.through,
+        through,
     ]
     return sorted({m._meta.db_table for m in models})
 

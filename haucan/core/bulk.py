@@ -24,7 +24,7 @@ def update_rows(model: type[Model], rows: Sequence[Model], fields: Sequence[str]
     qn = connection.ops.quote_name
     chosen: list[Any] = [meta.get_field(name) for name in fields]
     sets = ", ".join(f"{qn(f.column)} = %s" for f in chosen)
-    pk = qn(str(meta.pk.column))  # type: ignore[union-attr]
+    pk = qn(str(meta.pk.column))
     # Table and column names come from the model, values are parameters.
     sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {pk} = %s"  # noqa: S608
     with connection.cursor() as cursor:

@@ -72,12 +72,12 @@ class Units:
     def around(cls, unit_ids: Iterable[int]) -> Units:
         """The given units and all their ancestors."""
         # The given units with whether they have children (a unit above is a parent anyway).
-        rows = Unit.objects.filter(pk__in=set(unit_ids)).annotate(
+        given = Unit.objects.filter(pk__in=set(unit_ids)).annotate(
             has_children=Exists(Unit.objects.filter(parent_id=OuterRef("pk")))
         )
         own = [
             (pk, path, children)
-            for pk, path, *_, children in rows.values_list(*_FIELDS, "has_children")
+            for pk, path, *_, children in given.values_list(*_FIELDS, "has_children")
         ]
         paths = {p for _pk, path, _c in own for p in ancestor_paths(path)}
         parents = {pk for pk, _path, children in own if children}
