@@ -8,10 +8,12 @@ what was found inside what was looked at, so either can run any number of times.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -102,10 +104,30 @@ def _ids(periods: list[Period]) -> frozenset[str]:
     return frozenset(p.id for p in periods)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector. A full evaluation builds a few million small dicts and
+    tuples that all live until it ends; the collector walked them again and again and found
+    nothing (PostgreSQL, 10,000 units: 9.3-11.3 s against 8.2-8.7 s paused, same session).
+    Reference counting still frees everything as usual; the collector resumes at the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def evaluate_all(
     scope: Scope, *, today: date | None = None, rules: list[AlertRule] | None = None
 ) -> Report:
     """Evaluate every active rule (or `rules`) over the whole army."""
+    with _no_cyclic_gc():
+        return _evaluate_all(scope, today=today, rules=rules)
+
+
+def _evaluate_all(scope: Scope, *, today: date | None, rules: list[AlertRule] | None) -> Report:
     started = time.perf_counter()
     today = today or timezone.localdate()
     report = Report()

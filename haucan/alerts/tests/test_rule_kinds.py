@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
+import pytest
 from django.urls import reverse
 
+from haucan.alerts import evaluation
 from haucan.alerts.evaluation import evaluate_all
 from haucan.alerts.models import Alert, AlertRule, AlertStatus, AlertTransition
 from haucan.alerts.services import clear_event, raise_event
@@ -273,3 +276,27 @@ def test_domain_event_takes_severity_from_its_rule(world: World, make_rule: Make
         is not None
     )
     assert Alert.objects.get().status == AlertStatus.RESOLVED
+
+
+def test_a_full_evaluation_pauses_the_cycle_collector_and_always_resumes_it(
+    world: World, put: Put, make_rule: MakeRule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_rule(
+        code="LOW", name="Tồn thấp", kind="threshold", expression="#{PET_STOCK}", operator="<",
+        compare_to="100", period_type="Monthly",
+    )  # fmt: skip
+    evaluate_all(SYSTEM, today=TODAY)
+    assert gc.isenabled()
+
+    # When the evaluation fails half-way (a fault injected where it does its work)
+    seen: list[bool] = []
+
+    def failing(*args: object, **kwargs: object) -> None:
+        seen.append(gc.isenabled())
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(evaluation, "_evaluate_all", failing)
+    with pytest.raises(RuntimeError):
+        evaluate_all(SYSTEM, today=TODAY)
+    assert seen == [False]  # paused while it ran
+    assert gc.isenabled()  # and back on although it failed
