@@ -65,13 +65,10 @@ def ensure_triggers(connection: BaseDatabaseWrapper) -> None:
     if STAMP not in existing:  # alerts not migrated this far: nothing to point a trigger at
         return
     tables = [t for t in watched_tables() if t in existing]
+    present = installed_triggers(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", ["haucan\\_stamp\\_%"]
-            )
-            present = {row[0] for row in cursor.fetchall()}
             for table in tables:
                 if trigger_name(table) not in present:  # one per statement, not per row
                     cursor.execute(
