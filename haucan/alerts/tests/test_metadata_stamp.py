@@ -21,6 +21,7 @@ from haucan.core.arrivals import Arrival
 from haucan.testing import FuelForm, World
 
 MakeRule = Callable[..., AlertRule]
+LowStock = tuple[AlertRule, list[Arrival]]
 TODAY = date(2026, 11, 20)
 
 
@@ -102,11 +103,17 @@ def test_every_way_of_writing_metadata_changes_the_stamp(
     assert stamp.current() == before
 
 
-def _low_stock(make_rule: MakeRule) -> AlertRule:
-    return make_rule(
+@pytest.fixture
+def low_stock(world: World, fuel: FuelForm, make_rule: MakeRule, put: Put) -> LowStock:
+    """A threshold rule "stock below 100" and battalion A's stock of 50 arriving: one alert."""
+    rule = make_rule(
         code="LOW", name="Tồn thấp", kind="threshold", expression="#{PET_STOCK}", operator="<",
         compare_to="100", levels=[5], period_type="Monthly",
     )  # fmt: skip
+    put(world.battalion_a, "202611", {("PET_STOCK", "FUEL_1"): 50})
+    stock = [Arrival(world.battalion_a.pk, "202611", frozenset({fuel.stock.pk}))]
+    evaluate_arrivals(SYSTEM, stock, today=TODAY)
+    return rule, stock
 
 
 def _open(code: str) -> list[tuple[int, str]]:
@@ -114,12 +121,9 @@ def _open(code: str) -> list[tuple[int, str]]:
 
 
 def test_an_arrival_sees_a_rule_changed_without_the_orm_right_away(
-    world: World, fuel: FuelForm, make_rule: MakeRule, put: Put
+    world: World, low_stock: LowStock
 ) -> None:
-    rule = _low_stock(make_rule)
-    put(world.battalion_a, "202611", {("PET_STOCK", "FUEL_1"): 50})
-    stock = [Arrival(world.battalion_a.pk, "202611", frozenset({fuel.stock.pk}))]
-    evaluate_arrivals(SYSTEM, stock, today=TODAY)
+    rule, stock = low_stock
     assert _open("LOW") == [(world.battalion_a.pk, "202611")]
     kept = metadata.snapshot()
     assert metadata.snapshot() is kept  # nothing changed: the same snapshot
@@ -133,13 +137,8 @@ def test_an_arrival_sees_a_rule_changed_without_the_orm_right_away(
     assert _open("LOW") == []
 
 
-def test_a_rolled_back_change_is_not_kept(
-    world: World, fuel: FuelForm, make_rule: MakeRule, put: Put
-) -> None:
-    rule = _low_stock(make_rule)
-    put(world.battalion_a, "202611", {("PET_STOCK", "FUEL_1"): 50})
-    stock = [Arrival(world.battalion_a.pk, "202611", frozenset({fuel.stock.pk}))]
-    evaluate_arrivals(SYSTEM, stock, today=TODAY)
+def test_a_rolled_back_change_is_not_kept(fuel: FuelForm, low_stock: LowStock) -> None:
+    rule, _stock = low_stock
     before = stamp.current()
 
     # Given a change of the rule that an evaluation saw, then rolled back
