@@ -14,7 +14,6 @@ Without a stamp row (no metadata written since the database was made) nothing is
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
@@ -36,8 +35,7 @@ class Snapshot:
     form_elements: dict[int, frozenset[int]]  # validation rules' forms -> their element ids
 
 
-_kept: tuple[str, Snapshot] | None = None
-_lock = threading.Lock()
+_kept: tuple[str, Snapshot] | None = None  # one assignment replaces it: no lock needed
 
 
 def active_rules() -> list[AlertRule]:
@@ -72,13 +70,11 @@ def snapshot() -> Snapshot:
         return kept[1]
     fresh = read()
     if now is not None:
-        with _lock:
-            _kept = (now, fresh)
+        _kept = (now, fresh)
     return fresh
 
 
 def forget() -> None:
     """Drop the kept snapshot (tests that compare a first read with a kept one)."""
     global _kept
-    with _lock:
-        _kept = None
+    _kept = None
