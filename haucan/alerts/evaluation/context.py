@@ -8,10 +8,11 @@ only their subtrees' values, which is what keeps it within milliseconds.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
@@ -146,6 +147,29 @@ def _subtree_condition(root: str) -> tuple[str, list[str]]:
     return "path >= %s AND path < %s", [root, root[:-1] + "0"]
 
 
+@contextmanager
+def _reading_cursor() -> Iterator[Any]:
+    """A cursor for reading many rows. On PostgreSQL its results come in binary form: numbers
+    arrive as machine integers and floats, not text to parse (a full evaluation reads about a
+    million rows). Django's own cursors bind parameters on the client, which rules binary
+    results out; this one is a server-binding cursor in Django's wrapper (query logging, the
+    execute wrappers and error translation stay as for any query)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = psycopg.Cursor(connection.connection)
+    raw.format = psycopg.pq.Format.BINARY
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(cast(Any, raw)) as cursor:  # Django's wrapper takes any DB-API cursor
+        yield cursor
+
+
 class Values:
     """Own numeric values, indexed by (period id, element id) -> unit id -> combo id -> number,
     read once per (period, subtree, element set) and shared by every rule of an evaluation."""
@@ -157,6 +181,7 @@ class Values:
         # (unit pk, period id) -> operand -> value, for units with descendants (analytics)
         self.aggregates: dict[tuple[int, str], dict[Any, float | None]] = {}
         self.aggregated_keys: set[tuple[int, str, Any]] = set()
+        self._totals: dict[tuple[str, int], dict[int, float]] = {}
         self._limits: dict[tuple[int, int, int], tuple[float, float]] = {}
         self._limits_loaded: set[int] = set()
 
@@ -176,14 +201,17 @@ class Values:
                         covered |= ids
                 if wanted - covered:
                     missing_by_period[period] = wanted - covered
-            if not missing_by_period:
-                continue
-            missing = set().union(*missing_by_period.values())
-            self._read(root, sorted(missing_by_period), missing)
-            for period in missing_by_period:
-                self._loaded[(period, root)] |= missing
+            # One read per distinct set of missing elements: reading the union for every
+            # period would read again, and add twice, a value loaded before in one of them.
+            groups: dict[frozenset[int], list[str]] = defaultdict(list)
+            for period, absent in missing_by_period.items():
+                groups[frozenset(absent)].append(period)
+            for read_ids, periods_missing in groups.items():
+                self._read(root, sorted(periods_missing), read_ids)
+                for period in periods_missing:
+                    self._loaded[(period, root)] |= read_ids
 
-    def _read(self, root: str, periods: list[str], missing: set[int]) -> None:
+    def _read(self, root: str, periods: list[str], missing: Iterable[int]) -> None:
         # Raw SQL: a full evaluation reads up to a million rows, and the ORM's per-row
         # conversions would triple the time. Only integers and bound parameters reach the query.
         id_list = ",".join(str(int(i)) for i in sorted(missing))
@@ -203,12 +231,17 @@ class Values:
             sql += f" AND v.unit_id IN (SELECT id FROM {UNITS} WHERE {subtree})"  # noqa: S608
             params += bounds
         by_element = self._by_element
-        with connection.cursor() as cursor:
+        self._totals.clear()  # some series gain values
+        with _reading_cursor() as cursor:
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(20_000):
                 for unit_id, de, coc, number, period in rows:
-                    combos = by_element[(period, de)].setdefault(unit_id, {})
-                    combos[coc] = combos.get(coc, 0.0) + number  # summed over option combos
+                    series = by_element[(period, de)]
+                    if unit_id in series:  # another combo: summed over attribute combos
+                        combos = series[unit_id]
+                        combos[coc] = combos.get(coc, 0.0) + number
+                    else:
+                        series[unit_id] = {coc: number}
 
     def limits(self, element_ids: Iterable[int]) -> dict[tuple[int, int, int], tuple[float, float]]:
         """(unit, element, combo) -> (minimum, maximum): the min-max limits of the evaluation's
@@ -234,6 +267,16 @@ class Values:
     def series(self, period: str, de: int) -> dict[int, dict[int, float]]:
         return self._by_element.get((period, de), {})
 
+    def totals(self, period: str, de: int) -> dict[int, float]:
+        """unit id -> the element's value summed over its option combos, worked out once per
+        series: thousands of reads of an evaluation ask for the same ones."""
+        key = (period, de)
+        found = self._totals.get(key)
+        if found is None:
+            series = self._by_element.get(key, {})
+            found = self._totals[key] = {u: sum(c.values()) for u, c in series.items()}
+        return found
+
 
 Known = dict[Operand, float | None]
 _UNKNOWN_COMBO = -1  # an operand naming an option combo that does not exist: never a value
@@ -258,22 +301,21 @@ class OperandReader:
 
     def at(self, values: Values, period: str) -> Callable[[int], Known | None]:
         """unit id -> its operand values in `period`, or None when none of them has a value."""
-        plan = [(operand, values.series(period, de), coc) for operand, de, coc in self.plan]
+        totals = [(o, values.totals(period, de)) for o, de, coc in self.plan if coc is None]
+        combos = [(o, values.series(period, de), c) for o, de, c in self.plan if c is not None]
+        if not combos:  # the usual case: element totals only
+
+            def read_totals(unit_id: int) -> Known | None:
+                known = {operand: series.get(unit_id) for operand, series in totals}
+                return None if all(v is None for v in known.values()) else known
+
+            return read_totals
 
         def read(unit_id: int) -> Known | None:
-            known: Known = {}
-            anything = False
-            for operand, series, coc in plan:
-                combos = series.get(unit_id)
-                value: float | None
-                if combos is None:
-                    value = None
-                elif coc is None:
-                    value = sum(combos.values())
-                else:
-                    value = combos.get(coc)
-                known[operand] = value
-                anything = anything or value is not None
-            return known if anything else None
+            known: Known = {operand: series.get(unit_id) for operand, series in totals}
+            for operand, series, coc in combos:
+                cell = series.get(unit_id)
+                known[operand] = None if cell is None else cell.get(coc)
+            return None if all(v is None for v in known.values()) else known
 
         return read
