@@ -351,17 +351,22 @@ def _prefetch_for_all(
     rules: list[AlertRule], today: date, units: Units, values: Values, catalog: Catalog
 ) -> None:
     """The full evaluation's reads, once for all rules: the values of every element the
-    threshold and validation rules use, and, level by level, the aggregates of the operands
-    that the rules looking at that level use (asking every level for every rule's operands
-    tripled the analytics work)."""
+    threshold and validation rules use, the outlier rules' histories, and, level by level, the
+    aggregates of the operands that the rules looking at that level use (asking every level
+    for every rule's operands tripled the analytics work)."""
     by_level: dict[int, set[Operand]] = defaultdict(set)
     depths = {u.depth for u in units.by_pk.values()}
     periods: dict[str, Period] = {}
     element_ids: set[int] = set()
     limited: set[int] = set()
+    histories: dict[tuple[str, ...], set[int]] = defaultdict(set)  # periods -> elements
     for rule in rules:
-        if rule.kind == RuleKind.OUTLIER and rule.method == OutlierMethod.MINMAX:
-            limited |= {e.pk for e in rule.elements.all()}
+        if rule.kind == RuleKind.OUTLIER and rule.period_type:
+            watched = {e.pk for e in rule.elements.all()}
+            checked = periods_checked(rule.period_type, today, rule.lookback)
+            histories[tuple(outlier.history_periods(rule, checked))] |= watched
+            if rule.method == OutlierMethod.MINMAX:
+                limited |= watched
         if rule.kind == RuleKind.VALIDATION and rule.data_set is not None:
             checks = validation.checks_of(rule, catalog.checks)
             for p in periods_checked(rule.data_set.period_type, today, rule.lookback):
@@ -381,6 +386,11 @@ def _prefetch_for_all(
             by_level[depth] |= compiled.left.operands() | compiled.right.operands()
     if element_ids:
         values.load(sorted(periods), element_ids)
+    # The outlier rules' histories, one read for the rules with the same periods: the values of
+    # a unit's elements lie together, and reading five elements at once cost the database
+    # about what reading one did (PostgreSQL, 10,000 units: 0.36 s against 5 x 0.15-0.2 s).
+    for history, watched in histories.items():
+        values.load(history, watched)
     if limited:
         values.limits(limited)
     for depth, operands in sorted(by_level.items()):
