@@ -90,8 +90,27 @@ REOPENED_FIELDS = [
 Item = tuple[AlertRule, Iterable[Finding], Universe]
 
 
-def _existing(items: list[Item]) -> dict[str, dict[tuple[int, str, str], Alert]]:
-    """rule code -> (unit, period, key) -> alert, for the universes of `items` (locked)."""
+# The fields an existing alert is read with: what comparing a finding needs (not the message
+# nor the timestamps: see Finding), and what its writes and notifications then use.
+_READ_FIELDS = [
+    f.attname
+    for f in Alert._meta.concrete_fields
+    if f.attname in {
+        "id", "kind", "code", "key", "unit_id", "period", "domain", "status", "values",
+        "severity", "link", "rule_version", "times_reopened",
+    }
+]  # fmt: skip
+_VALUES, _STATUS, _SEVERITY, _LINK, _VERSION = (
+    _READ_FIELDS.index(name) for name in ("values", "status", "severity", "link", "rule_version")
+)
+Row = tuple[Any, ...]
+
+
+def _existing(items: list[Item]) -> dict[str, dict[tuple[int, str, str], Row]]:
+    """rule code -> (unit, period, key) -> the alert's row (_READ_FIELDS), for the universes of
+    `items`, locked. Rows, not model instances: a daily run reads some 15,000 alerts and changes
+    few, and building an instance for each was most of the reading; `_alert` builds one for
+    the alerts that change."""
     universes = [universe for _rule, _findings, universe in items]
     rows = Alert.objects.filter(
         code__in={rule.code for rule, _f, _u in items},
@@ -99,20 +118,22 @@ def _existing(items: list[Item]) -> dict[str, dict[tuple[int, str, str], Alert]]
     )
     if all(u.unit_ids is not None for u in universes):
         rows = rows.filter(unit_id__in={pk for u in universes for pk in u.unit_ids or ()})
-    # The message and timestamps are not read: comparing needs only the values (see Finding).
-    rows = rows.only(
-        "pk", "kind", "code", "key", "unit_id", "period", "domain", "status", "values",
-        "severity", "link", "rule_version", "times_reopened",
-    )  # fmt: skip
-    found: dict[str, dict[tuple[int, str, str], Alert]] = {}
-    for a in rows.select_for_update():
-        found.setdefault(a.code, {})[(a.unit_id, a.period, a.key)] = a
+    code, unit, period, key = (_READ_FIELDS.index(n) for n in ("code", "unit_id", "period", "key"))
+    found: dict[str, dict[tuple[int, str, str], Row]] = {}
+    for row in rows.select_for_update().values_list(*_READ_FIELDS):
+        found.setdefault(row[code], {})[(row[unit], row[period], row[key])] = row
     return found
 
 
-def _inside(alert: Alert, universe: Universe) -> bool:
-    return alert.period in universe.periods and (
-        universe.unit_ids is None or alert.unit_id in universe.unit_ids
+def _alert(row: Row) -> Alert:
+    """The alert of a row, as `.only(*_READ_FIELDS)` would give it (other fields deferred)."""
+    return Alert.from_db(Alert.objects.db, _READ_FIELDS, row)
+
+
+def _inside(key: tuple[int, str, str], universe: Universe) -> bool:
+    unit_id, period, _key = key
+    return period in universe.periods and (
+        universe.unit_ids is None or unit_id in universe.unit_ids
     )
 
 
@@ -164,9 +185,9 @@ def _apply_round(scope: Scope, items: list[Item], now: Any, result: SyncResult) 
     resolved: list[Alert] = []
     for rule, findings, universe in items:
         existing = {
-            key: alert
-            for key, alert in existing_by_code.get(rule.code, {}).items()
-            if _inside(alert, universe)
+            key: row
+            for key, row in existing_by_code.get(rule.code, {}).items()
+            if _inside(key, universe)
         }
         seen: set[tuple[int, str, str]] = set()
         for finding in findings:
@@ -174,8 +195,8 @@ def _apply_round(scope: Scope, items: list[Item], now: Any, result: SyncResult) 
             if key in seen:
                 continue
             seen.add(key)
-            alert = existing.get(key)
-            if alert is None:
+            row = existing.get(key)
+            if row is None:
                 to_create.append(
                     Alert(
                         kind=rule.kind,
@@ -200,11 +221,14 @@ def _apply_round(scope: Scope, items: list[Item], now: Any, result: SyncResult) 
             # of the same rule version mean the same message (a renamed unit shows its new name
             # when the values next change).
             same = (
-                alert.values == finding.values
-                and alert.severity == rule.severity
-                and alert.link == finding.link
-                and alert.rule_version == rule.version
+                row[_VALUES] == finding.values
+                and row[_SEVERITY] == rule.severity
+                and row[_LINK] == finding.link
+                and row[_VERSION] == rule.version
             )
+            if row[_STATUS] != AlertStatus.RESOLVED and same:
+                continue
+            alert = _alert(row)
             if alert.status == AlertStatus.RESOLVED:
                 alert.status = AlertStatus.OPEN
                 alert.opened_at = now
@@ -215,16 +239,17 @@ def _apply_round(scope: Scope, items: list[Item], now: Any, result: SyncResult) 
                 alert.times_reopened += 1
                 result.reopened.append(alert)
                 to_reopen.append(alert)
-            elif same:
-                continue
             else:
                 result.refreshed += 1
                 to_update.append(alert)
             alert.message, alert.values, alert.link = finding.message, finding.values, finding.link
             alert.severity, alert.rule, alert.rule_version = rule.severity, rule, rule.version
             alert.last_seen_at = now
-        for key, alert in existing.items():
-            if key not in seen and alert.is_active and universe.covers(alert):
+        for key, row in existing.items():
+            if key in seen or row[_STATUS] == AlertStatus.RESOLVED:
+                continue
+            alert = _alert(row)
+            if universe.covers(alert):
                 alert.status = AlertStatus.RESOLVED
                 alert.resolved_at = now
                 resolved.append(alert)
@@ -232,10 +257,10 @@ def _apply_round(scope: Scope, items: list[Item], now: Any, result: SyncResult) 
         Alert.objects.bulk_create(to_create, batch_size=2000)
         if to_create[0].pk is None:  # no RETURNING: read the new rows back
             created = _existing(items)
-            to_create = [created[a.code][(a.unit_id, a.period, a.key)] for a in to_create]
+            to_create = [_alert(created[a.code][(a.unit_id, a.period, a.key)]) for a in to_create]
         result.opened += to_create
-    # Only the fields that were set: the alerts were read with .only(), and writing a field
-    # that was not read would fetch it first, one query per alert and field.
+    # Only the fields that were set: the alerts were read with some fields only, and writing a
+    # field that was not read would fetch it first, one query per alert and field.
     update_rows(Alert, to_update, REFRESHED_FIELDS)
     update_rows(Alert, to_reopen, [*REFRESHED_FIELDS, *REOPENED_FIELDS])
     update_rows(Alert, resolved, ["status", "resolved_at"])
