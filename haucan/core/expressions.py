@@ -32,8 +32,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
-from functools import cached_property
-from typing import Literal, TypeAlias
+from typing import Literal, NamedTuple, TypeAlias
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _django_gettext
@@ -83,22 +82,15 @@ class ExpressionError(ValueError):
 # --- the tree -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Operand:
+class Operand(NamedTuple):
     """``#{de.coc.aoc}``; None (written ``*`` or left out) means "total / any"."""
 
+    # A tuple, not a dataclass: operands key the values of every unit and period an evaluation
+    # reads (millions of look-ups in a full alert evaluation), and a tuple's hash and equality
+    # run in C where a dataclass's ran Python code on every look-up.
     data_element: str
     category_option_combo: str | None = None
     attribute_option_combo: str | None = None
-
-    # Operands key the values of every unit and period an evaluation reads (about a million
-    # look-ups in a full alert evaluation): the hash is computed once, not per look-up.
-    @cached_property
-    def _hash(self) -> int:
-        return hash((self.data_element, self.category_option_combo, self.attribute_option_combo))
-
-    def __hash__(self) -> int:
-        return self._hash
 
 
 @dataclass(frozen=True)
