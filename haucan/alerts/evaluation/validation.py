@@ -3,7 +3,7 @@ operators and missing values) run on each unit's own values, one alert per viola
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from haucan.alerts.evaluation import links
@@ -61,6 +61,26 @@ def _operands(text: str) -> frozenset[Operand]:
         return frozenset()  # rules_for skips a broken rule
 
 
+Skip = Callable[[Mapping[Operand, float | None]], bool]
+
+
+def _never(known: Mapping[Operand, float | None]) -> bool:
+    return False
+
+
+def _skipper(strategy: str, side: frozenset[Operand]) -> Skip:
+    """Whether a side's missing values skip the check (DHIS2's missing value strategies),
+    decided once per check: an evaluation asks it for every unit."""
+    operands = tuple(side)
+    if not operands:
+        return _never
+    if strategy == MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING:
+        return lambda known: any(known.get(o) is None for o in operands)
+    if strategy == MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING:
+        return lambda known: all(known.get(o) is None for o in operands)
+    return _never
+
+
 @dataclass(frozen=True)
 class _Prepared:
     check: ValidationRule
@@ -69,25 +89,33 @@ class _Prepared:
     left_fn: Compiled
     right_fn: Compiled
     operator: str
+    skip_left: Skip
+    skip_right: Skip
 
-
-def _skip(strategy: str, known: Mapping[Operand, float | None], side: frozenset[Operand]) -> bool:
-    if not side:
-        return False
-    if strategy == MissingValueStrategy.SKIP_IF_ANY_VALUE_MISSING:
-        return any(known.get(o) is None for o in side)
-    if strategy == MissingValueStrategy.SKIP_IF_ALL_VALUES_MISSING:
-        return all(known.get(o) is None for o in side)
-    return False
+    @classmethod
+    def of(
+        cls, check: ValidationRule, left: Expression, right: Expression, catalog: Catalog
+    ) -> _Prepared:
+        left_ops, right_ops = left.operands(), right.operands()
+        return cls(
+            check,
+            left_ops,
+            right_ops,
+            compile_expression(left, catalog.constants),
+            compile_expression(right, catalog.constants),
+            _OPERATORS.get(Operator(check.operator), "=="),
+            _skipper(check.left_missing, left_ops),
+            _skipper(check.right_missing, right_ops),
+        )
 
 
 def _violated(
     p: _Prepared, known: Mapping[Operand, float | None], days: int
 ) -> tuple[float | None, float | None] | None:
     """(left, right) when the check fails, else None (DHIS2's semantics)."""
-    check = p.check
-    if _skip(check.left_missing, known, p.left) or _skip(check.right_missing, known, p.right):
+    if p.skip_left(known) or p.skip_right(known):
         return None
+    check = p.check
     if check.operator in (Operator.COMPULSORY_PAIR, Operator.EXCLUSIVE_PAIR):
         has_left = any(known.get(o) is not None for o in p.left)
         has_right = any(known.get(o) is not None for o in p.right)
@@ -126,17 +154,7 @@ def evaluate(
 ) -> list[Finding]:
     by_pk = {u.pk: u for u in units}
     findings: list[Finding] = []
-    prepared = [
-        _Prepared(
-            check,
-            left.operands(),
-            right.operands(),
-            compile_expression(left, catalog.constants),
-            compile_expression(right, catalog.constants),
-            _OPERATORS.get(Operator(check.operator), "=="),
-        )
-        for check, left, right in checks
-    ]
+    prepared = [_Prepared.of(check, left, right, catalog) for check, left, right in checks]
     form = rule.data_set.code if rule.data_set else ""
     link = links.linker(form)
     elements = element_ids(checks, catalog)
