@@ -28,14 +28,23 @@ def modified_z(value: float, history: list[float]) -> tuple[float, float] | None
     """(z, median), or None when the history cannot judge the value."""
     if len(history) < MIN_HISTORY:
         return None
-    centre = statistics.median(history)
-    mad = statistics.median(abs(x - centre) for x in history)
+    centre = _median(history)
+    deviations = [abs(x - centre) for x in history]
+    mad = _median(deviations)
     if mad > 0:
         return Z_SCALE * (value - centre) / mad, centre
-    mean_dev = statistics.fmean(abs(x - centre) for x in history)
+    mean_dev = statistics.fmean(deviations)
     if mean_dev > 0:  # more than half the history is identical: fall back to the mean deviation
         return (value - centre) / (1.253314 * mean_dev), centre
     return None
+
+
+def _median(data: list[float]) -> float:
+    """statistics.median without its generality: a full evaluation asks for some 100,000."""
+    ordered = sorted(data)
+    n = len(ordered)
+    middle = n // 2
+    return ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def series_key(de: int, coc: int) -> str:
@@ -56,7 +65,9 @@ def evaluate(
     limits = values.limits(element_ids) if rule.method == OutlierMethod.MINMAX else {}
     threshold = rule.threshold if rule.threshold is not None else DEFAULT_Z
     link = links.linker(links.form_of(rule, element_ids, catalog))
+    template = template_for(rule.message, rule.kind)
     for period in periods:
+        period_name = period.display_name()
         history_periods = [period.shift(-i).id for i in range(1, rule.history + 1)]
         for de in sorted(element_ids):
             current = values.series(period.id, de)
@@ -90,7 +101,7 @@ def evaluate(
                 params = {
                     "rule": rule.name,
                     "unit": by_pk[unit_id].name,
-                    "period": period.display_name(),
+                    "period": period_name,
                     "element": name,
                     "value": number(x),
                     "expected": expected,
@@ -101,7 +112,7 @@ def evaluate(
                         unit_id=unit_id,
                         period=period.id,
                         key=series_key(de, coc),
-                        template=template_for(rule.message, rule.kind),
+                        template=template,
                         params=params,
                         values=recorded,
                         link=link(by_pk[unit_id].uid, period.id),
