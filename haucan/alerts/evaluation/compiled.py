@@ -11,6 +11,7 @@ the interpreter, so the answer is always the interpreter's (tests/test_compiled.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping
 
 from haucan.core.expressions import (
@@ -63,6 +64,27 @@ def _arith(op: str, x: Value, y: Value) -> float | None:
         return None
 
 
+_PLAIN = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+def _binary(op: str) -> Callable[[Value, Value], Value]:
+    """The operator as a function, chosen once: +, - and * of floats never raise, so they skip
+    _arith's dispatch and guards (the same answers: None in, or no finite result, is None)."""
+    if op in _PLAIN:
+        apply = _PLAIN[op]
+
+        def plain(x: Value, y: Value) -> float | None:
+            if x is None or y is None:
+                return None
+            result: float = apply(float(x), float(y))
+            return result if math.isfinite(result) else None
+
+        return plain
+    if op in _ARITHMETIC:
+        return lambda x, y: _arith(op, x, y)
+    return lambda x, y: _cmp(op, x, y)
+
+
 def _cmp(op: str, x: Value, y: Value) -> bool | None:
     if x is None or y is None:
         return None
@@ -107,13 +129,12 @@ def _node(node: Node, constants: Mapping[str, float]) -> Compiled:
         return lambda values, days: _arith("^", base(values, days), exponent(values, days))
     if isinstance(node, Chain) and all(op in _ARITHMETIC | _COMPARE for op, _n in node.rest):
         first = _node(node.first, constants)
-        rest = [(op, _node(n, constants)) for op, n in node.rest]
+        rest = [(_binary(op), _node(n, constants)) for op, n in node.rest]
 
         def chain(values: Values, days: int) -> Value:
             result = first(values, days)
-            for op, part in rest:
-                value = part(values, days)
-                result = _arith(op, result, value) if op in _ARITHMETIC else _cmp(op, result, value)
+            for apply, part in rest:
+                result = apply(result, part(values, days))
             return result
 
         return chain
