@@ -27,7 +27,6 @@ from typing import Any, TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
@@ -38,6 +37,7 @@ from haucan.core.cells import safe_text
 from haucan.core.errors import ValidationFailed
 from haucan.core.periods import PeriodError, parse_period
 from haucan.core.scope import Scope
+from haucan.core.snapshot import one_snapshot
 from haucan.org.models import Unit
 from haucan.reporting.models import DataValue
 
@@ -457,11 +457,7 @@ def export_warehouse(
         "values": _YearWriters(out_dir, "values", VALUE_COLUMNS, chosen),
         "monthly_totals": _YearWriters(out_dir, "monthly_totals", TOTAL_COLUMNS, chosen),
     }
-    fresh_transaction = not connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and fresh_transaction:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with one_snapshot():
         _check_uids()
         lookups = _lookups(scope)
         try:

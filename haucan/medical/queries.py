@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from haucan.alerts.models import Alert, AlertStatus
 from haucan.core.scope import Domain, Scope
+from haucan.core.snapshot import one_snapshot
 from haucan.core.text import fold
 from haucan.medical.care import audit_patient_read, facilities_in_scope, require_care_chain
 from haucan.medical.models import (
@@ -109,8 +110,14 @@ def open_medical_alerts(units_path: str, limit: int = 10) -> list[Alert]:
 
 
 def board(facility: Facility, today: date | None = None) -> Board:
-    """Everything on the hospital's morning-meeting screen, in a fixed number of queries."""
-    today = today or timezone.localdate()
+    """Everything on the hospital's morning-meeting screen, in a fixed number of queries, all
+    of them in one snapshot: an admission committed between two of them showed on the board as
+    admitted today but not yet an inpatient (seen in the board's browser test on PostgreSQL)."""
+    with one_snapshot():
+        return _board(facility, today or timezone.localdate())
+
+
+def _board(facility: Facility, today: date) -> Board:
     departments = list(Department.objects.filter(facility=facility, active=True))
     beds = _beds_today(facility, today)
     occupied = dict(
